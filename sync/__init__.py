@@ -1,0 +1,1 @@
+"""zdsync orchestration: configuration, ports, the pull/decide/push cycle and the CLI."""

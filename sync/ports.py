@@ -1,0 +1,119 @@
+"""Ports: what the cycle needs from the outside world, as Protocols.
+
+Real adapters live in ``adapters/``; fakes for tests live in ``tests/fakes``. Both are
+checked by the same contract suites (tests/contract), so fakes cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sync.records import (
+    AuditBatch,
+    AuditRecord,
+    Directory,
+    ExportPage,
+    TicketQuery,
+    TicketRecord,
+    TicketSummary,
+    UserRecord,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class ZendeskReader(Protocol):
+    """Reads from Zendesk. Raises the ZendeskError tree of ``sync.errors``."""
+
+    def whoami(self) -> UserRecord:
+        """The user whose credentials we use (the worker's own user)."""
+        ...
+
+    def directory(self) -> Directory:
+        """Users (agents and admins), groups, memberships, organizations, ticket fields and
+        custom statuses."""
+        ...
+
+    def export_tickets(
+        self, *, cursor: str | None, start_time: int, system_field_id: int | None
+    ) -> Iterator[ExportPage]:
+        """Pages of the cursor-based incremental export, resuming at ``cursor`` when given,
+        else starting at ``start_time`` (unix seconds). Ends after the page that reports
+        ``end_of_stream``."""
+        ...
+
+    def ticket_audits(self, ticket_id: int) -> AuditBatch:
+        """Every audit of one ticket, oldest first."""
+        ...
+
+
+class MirrorStore(Protocol):
+    """The local model. Every method is one transaction: it is applied whole or not at all."""
+
+    def read_state(self, key: str) -> str | None: ...
+
+    def write_state(self, key: str, value: str) -> None: ...
+
+    def ticket_versions(self, ids: Collection[int]) -> dict[int, datetime]:
+        """``updated_at`` of those of ``ids`` that are mirrored."""
+        ...
+
+    def save_export_page(
+        self,
+        tickets: Sequence[TicketRecord],
+        *,
+        needs_audits: Collection[int],
+        cursor_key: str,
+        cursor: str | None,
+    ) -> None:
+        """Upsert ``tickets`` and store ``cursor`` under ``cursor_key``, atomically.
+
+        Tickets whose id is in ``needs_audits`` are flagged for an audit fetch. A ticket
+        with status ``deleted`` that is already mirrored keeps its columns and raw JSON:
+        only its status and generated_timestamp change.
+        """
+        ...
+
+    def tickets_needing_audits(self, limit: int | None = None) -> list[int]:
+        """Ids flagged by ``save_export_page``, oldest flag first."""
+        ...
+
+    def save_audits(self, batch: AuditBatch) -> None:
+        """Upsert the audits (and their events) of one ticket and clear its flag, atomically."""
+        ...
+
+    def clear_audit_flag(self, ticket_id: int) -> None:
+        """Give up fetching audits for a ticket that no longer exists in Zendesk."""
+        ...
+
+    def save_directory(self, directory: Directory) -> None:
+        """Replace the stored directory (users, groups, ...) with ``directory``, atomically."""
+        ...
+
+    def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        """The List Mode: latest update first."""
+        ...
+
+    def get_ticket(self, ticket_id: int) -> TicketRecord | None: ...
+
+    def get_audits(self, ticket_id: int) -> list[AuditRecord]:
+        """Audits of one ticket with their events, oldest first."""
+        ...
+
+    def get_users(self, ids: Collection[int] | None = None) -> dict[int, UserRecord]:
+        """Stored users by id (all of them when ``ids`` is None)."""
+        ...
+
+    def load_directory(self) -> Directory:
+        """The stored directory, as last saved."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table, for ``zdsync status`` and tests."""
+        ...

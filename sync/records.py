@@ -1,0 +1,199 @@
+"""Records of the local mirror: what the Zendesk adapter reads and the store keeps.
+
+They are plain frozen dataclasses so that pull, the store and the tests share one
+vocabulary without importing each other. ``raw`` is the object exactly as Zendesk sent
+it (parsed JSON); the typed fields are the ones zdsync queries or reasons about.
+Times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+JsonObject = Mapping[str, Any]
+
+#: Ticket statuses Zendesk reports. ``deleted`` only appears in the incremental export.
+TICKET_STATUSES = frozenset({"new", "open", "pending", "hold", "solved", "closed", "deleted"})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRecord:
+    id: int
+    status: str
+    group_id: int | None
+    assignee_id: int | None
+    requester_id: int | None
+    organization_id: int | None
+    custom_status_id: int | None
+    subject: str | None
+    #: Value of the custom field configured as "System" (seed 000's List Mode column).
+    system: str | None
+    tags: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    #: Changes on every update, including system updates; the export is ordered by it.
+    generated_timestamp: int
+    raw: JsonObject = field(repr=False, compare=False)
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One event of an audit. Values are kept as the JSON Zendesk sent (ids as strings)."""
+
+    id: int
+    audit_id: int
+    ticket_id: int
+    position: int
+    type: str
+    field_name: str | None = None
+    value: Any = None
+    previous_value: Any = None
+    #: Comment events only.
+    public: bool | None = None
+    author_id: int | None = None
+    body: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    ticket_id: int
+    author_id: int | None
+    created_at: datetime
+    via_channel: str | None
+    events: tuple[EventRecord, ...]
+    raw: JsonObject = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    name: str
+    email: str | None
+    #: "end-user", "agent" or "admin".
+    role: str
+    #: 0 custom agent, 1 light agent, 2 chat agent, 3 contributor, 4 admin, 5 billing admin.
+    role_type: int | None
+    active: bool
+    suspended: bool
+    organization_id: int | None
+    default_group_id: int | None
+    raw: JsonObject = field(repr=False, compare=False)
+
+    @property
+    def is_light_agent(self) -> bool:
+        return self.role == "agent" and self.role_type == 1
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRecord:
+    id: int
+    name: str
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRecord:
+    id: int
+    user_id: int
+    group_id: int
+    default: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationRecord:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFieldRecord:
+    id: int
+    title: str
+    raw_title: str | None
+    type: str
+    active: bool
+    raw: JsonObject = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomStatusRecord:
+    id: int
+    #: One of new, open, pending, hold, solved.
+    status_category: str
+    agent_label: str
+    active: bool
+    default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """Everything about the account that is not a ticket, read in one go."""
+
+    users: tuple[UserRecord, ...] = ()
+    groups: tuple[GroupRecord, ...] = ()
+    memberships: tuple[MembershipRecord, ...] = ()
+    organizations: tuple[OrganizationRecord, ...] = ()
+    ticket_fields: tuple[TicketFieldRecord, ...] = ()
+    custom_statuses: tuple[CustomStatusRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPage:
+    """One page of the cursor-based incremental ticket export, already parsed.
+
+    ``skipped`` counts records that could not be parsed (logged with their id by the
+    adapter); ``after_cursor`` is where the next request resumes, and is present on the
+    last page too (``end_of_stream``).
+    """
+
+    tickets: tuple[TicketRecord, ...]
+    after_cursor: str | None
+    end_of_stream: bool
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditBatch:
+    """All audits of one ticket, in order; ``skipped`` counts unparseable ones."""
+
+    ticket_id: int
+    audits: tuple[AuditRecord, ...]
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """Filters of the List Mode (``zdsync tickets``)."""
+
+    group_ids: tuple[int, ...] = ()
+    #: "open", "closed" or None for both (seed 000's two states).
+    state: str | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketSummary:
+    """A row of seed 000's List Mode."""
+
+    id: int
+    entity: str | None
+    system: str | None
+    subject: str | None
+    created_at: datetime
+    updated_at: datetime
+    status: str
+    group_id: int | None
+    group_name: str | None
+
+    @property
+    def state(self) -> str:
+        """Seed 000 knows two states: the issue is underway (Open) or resolved (Closed)."""
+        return "Closed" if self.status in {"solved", "closed", "deleted"} else "Open"
