@@ -1,0 +1,135 @@
+"""The HTTP session every request to Zendesk goes through, zenpy's and our own.
+
+One place turns what requests and Zendesk answer into the error tree of ``sync.errors``
+(chained with ``from``), so neither zenpy's exceptions nor requests' ever leave this
+adapter:
+
+    connection refused, DNS, connect timeout      -> ZendeskUnavailable
+    read timeout / reset after a write was sent   -> ZendeskUnavailable(maybe_applied=True)
+    429                                           -> ZendeskRateLimited(retry_after)
+    5xx, a 2xx body that is not JSON              -> ZendeskUnavailable
+    409 / 404                                     -> TicketConflict / TicketNotFound
+    other 4xx                                     -> ZendeskRejected
+
+zenpy builds ``https://{subdomain}.{domain}/api/v2/...`` URLs. We give it a placeholder
+origin and rebase it here onto the configured base URL, so any URL works (an account,
+``http://127.0.0.1:8080`` for the emulator, a proxy path) without process-global environment
+variables. Absolute URLs the server returns (pagination links) pass through untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import requests
+import urllib3
+
+from sync.errors import (
+    TicketConflict,
+    TicketNotFound,
+    ZendeskRateLimited,
+    ZendeskRejected,
+    ZendeskUnavailable,
+)
+
+#: What zenpy is told its account is; never resolved, always rebased.
+PLACEHOLDER_SUBDOMAIN = "zdsync"
+PLACEHOLDER_DOMAIN = "zendesk.invalid"
+PLACEHOLDER_ORIGIN = f"https://{PLACEHOLDER_SUBDOMAIN}.{PLACEHOLDER_DOMAIN}"
+
+#: Zendesk's documented default when a 429 carries no usable Retry-After.
+DEFAULT_RETRY_AFTER = 60.0
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BODY_PREVIEW = 500
+
+
+class ZendeskSession(requests.Session):
+    """A requests session bound to one Zendesk base URL with a default timeout."""
+
+    def __init__(self, base_url: str, *, timeout: float, user_agent: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.headers["User-Agent"] = user_agent
+        self.headers["Accept"] = "application/json"
+
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:
+        method = method.decode() if isinstance(method, bytes) else method
+        url = url.decode() if isinstance(url, bytes) else url
+        if url.startswith(PLACEHOLDER_ORIGIN):
+            url = self.base_url + url[len(PLACEHOLDER_ORIGIN) :]
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.RequestException as exc:
+            raise _unavailable(method.upper(), url, exc) from exc
+        check_response(response)
+        return response
+
+
+def _unavailable(method: str, url: str, exc: requests.RequestException) -> ZendeskUnavailable:
+    never_sent = isinstance(exc, requests.ConnectTimeout) or _is_connect_failure(exc)
+    maybe_applied = method not in _SAFE_METHODS and not never_sent
+    kind = type(exc).__name__
+    return ZendeskUnavailable(f"{method} {url}: {kind}: {exc}", maybe_applied=maybe_applied)
+
+
+def _is_connect_failure(exc: requests.RequestException) -> bool:
+    """True when the connection was never made, so a write cannot have reached Zendesk."""
+    if not isinstance(exc, requests.ConnectionError) or not exc.args:
+        return False
+    # requests wraps urllib3's MaxRetryError, whose reason says what failed; name
+    # resolution errors are NewConnectionErrors too.
+    reason = getattr(exc.args[0], "reason", exc.args[0])
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+def check_response(response: requests.Response) -> None:
+    """Raise the error a non-2xx answer (or an unreadable 2xx body) stands for.
+
+    A good JSON body is parsed once here and kept on the response (``json_body``), so the
+    hot path does not parse it twice.
+    """
+    status = response.status_code
+    where = f"{response.request.method} {response.url}"
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        raise ZendeskRateLimited(f"{where}: 429 rate limited", retry_after=retry_after)
+    if status >= 500:
+        raise ZendeskUnavailable(f"{where}: {status} {_preview(response)}")
+    if status >= 400:
+        body = _preview(response)
+        error_class = {409: TicketConflict, 404: TicketNotFound}.get(status, ZendeskRejected)
+        raise error_class(f"{where}: {status} {body}", status=status, body=body)
+    if status != 204 and response.content:
+        try:
+            response.json_body = orjson.loads(response.content)  # type: ignore[attr-defined]
+        except orjson.JSONDecodeError as exc:
+            raise ZendeskUnavailable(
+                f"{where}: {status} with a body that is not JSON ({len(response.content)} "
+                f"bytes, {response.headers.get('Content-Type', 'no content type')})"
+            ) from exc
+
+
+def json_body(response: requests.Response) -> Any:
+    """The body ``check_response`` parsed (None for an empty body)."""
+    return getattr(response, "json_body", None)
+
+
+def parse_retry_after(value: str | None) -> float:
+    """Seconds from a Retry-After header; Zendesk sends whole seconds, be lenient anyway."""
+    if value is None:
+        return DEFAULT_RETRY_AFTER
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER
+
+
+def _preview(response: requests.Response) -> str:
+    text = response.text
+    return text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "…"

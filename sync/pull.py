@@ -1,0 +1,212 @@
+"""Pull: Zendesk -> local model. Step one of the cycle (pull -> decide -> push).
+
+1. refresh the directory (users, groups, memberships, organizations, fields, statuses) when
+   it is older than ``DIRECTORY_MAX_AGE`` or asked to, and resolve the custom fields we read
+   (the "System" column, the two Time Tracking fields) to their ids;
+2. read the incremental export from the stored cursor, keep the tickets of the partner
+   groups and those that left them (they must stop being acted on), and store each page
+   with its ``after_cursor`` in one transaction: a crash between pages loses nothing and
+   repeats nothing;
+3. fetch the audits of every kept ticket that changed (flagged in step 2, so a crash before
+   step 3 finishes leaves the flags for the next run).
+
+A bad record is logged with its id and skipped by the adapter; a failing step is logged and
+the cycle goes on with what it has (the next run retries).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sync.config import Settings
+from sync.errors import TicketNotFound, ZendeskError, ZendeskRejected, ZendeskUnavailable
+from sync.fields import FieldIds, resolve_fields
+from sync.ports import Clock, MirrorStore, ZendeskReader
+from sync.records import Directory, ExportPage, TicketRecord
+
+log = logging.getLogger(__name__)
+
+CURSOR_KEY = "export.after_cursor"
+DIRECTORY_REFRESHED_KEY = "directory.refreshed_at"
+DIRECTORY_MAX_AGE = timedelta(minutes=60)
+#: Zendesk refuses an export start_time less than a minute in the past.
+EXPORT_LAG = timedelta(minutes=1)
+
+
+class PullObserver(Protocol):
+    """Progress callbacks for a long backfill (the CLI draws a bar from them)."""
+
+    def export_page(self, report: PullReport, page: ExportPage, now: datetime) -> None: ...
+
+    def audits_progress(self, done: int, total: int) -> None: ...
+
+
+@dataclass
+class PullReport:
+    directory_refreshed: bool = False
+    pages: int = 0
+    exported: int = 0
+    kept: int = 0
+    skipped: int = 0
+    audits_fetched: int = 0
+    audit_records: int = 0
+    audits_failed: int = 0
+    audits_pending: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.pages} export page(s), {self.exported} ticket(s) exported, "
+            f"{self.kept} kept, {self.skipped} bad record(s) skipped, audits of "
+            f"{self.audits_fetched} ticket(s) ({self.audit_records} audits) fetched, "
+            f"{self.audits_pending} still pending, {len(self.errors)} error(s), "
+            f"{self.seconds:.1f}s"
+        )
+
+
+def pull(
+    reader: ZendeskReader,
+    store: MirrorStore,
+    settings: Settings,
+    clock: Clock,
+    *,
+    refresh_directory: bool = False,
+    observer: PullObserver | None = None,
+) -> PullReport:
+    return Puller(reader, store, settings, clock, observer).run(refresh_directory)
+
+
+class Puller:
+    """One pull: the three steps above, sharing the report they fill in."""
+
+    def __init__(
+        self,
+        reader: ZendeskReader,
+        store: MirrorStore,
+        settings: Settings,
+        clock: Clock,
+        observer: PullObserver | None = None,
+    ) -> None:
+        self.reader = reader
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.observer = observer
+        self.report = PullReport()
+
+    def run(self, refresh_directory: bool = False) -> PullReport:
+        started = time.perf_counter()
+        fields = self.refresh_directory(force=refresh_directory)
+        self.export(fields)
+        self.fetch_audits()
+        self.report.seconds = time.perf_counter() - started
+        log.info("pull: %s", self.report.summary())
+        return self.report
+
+    def refresh_directory(self, *, force: bool) -> FieldIds:
+        now = self.clock.now()
+        last = self.store.read_state(DIRECTORY_REFRESHED_KEY)
+        if force or last is None or now - datetime.fromisoformat(last) >= DIRECTORY_MAX_AGE:
+            try:
+                directory = self.reader.directory()
+            except ZendeskError as exc:
+                self.report.errors.append(f"directory: {exc}")
+                log.error("directory refresh failed, keeping the stored one: %s", exc)
+            else:
+                self.store.save_directory(directory)
+                self.store.write_state(DIRECTORY_REFRESHED_KEY, now.isoformat())
+                self.report.directory_refreshed = True
+                log.info("directory: %s", _directory_counts(directory))
+        ticket_fields = self.store.load_directory().ticket_fields
+        return resolve_fields(ticket_fields, self.settings.system_field)
+
+    def export(self, fields: FieldIds) -> None:
+        report = self.report
+        cursor = self.store.read_state(CURSOR_KEY)
+        start_time = min(self.settings.sync.backfill_since, self.clock.now() - EXPORT_LAG)
+        pages = self.reader.export_tickets(
+            cursor=cursor, start_time=int(start_time.timestamp()), system_field_id=fields.system
+        )
+        try:
+            for page in pages:
+                kept, needs_audits = select_tickets(
+                    page.tickets, self.settings.mirrored_group_ids, self.store.ticket_versions
+                )
+                self.store.save_export_page(
+                    kept, needs_audits=needs_audits, cursor_key=CURSOR_KEY, cursor=page.after_cursor
+                )
+                report.pages += 1
+                report.exported += len(page.tickets) + page.skipped
+                report.kept += len(kept)
+                report.skipped += page.skipped
+                if self.observer is not None:
+                    self.observer.export_page(report, page, self.clock.now())
+        except ZendeskError as exc:
+            # Pages stored so far stay stored with their cursor; the next run resumes there.
+            report.errors.append(f"export: {exc}")
+            log.error("export stopped after %d page(s): %s", report.pages, exc)
+
+    def fetch_audits(self) -> None:
+        report = self.report
+        pending = self.store.tickets_needing_audits()
+        for done, ticket_id in enumerate(pending, start=1):
+            try:
+                batch = self.reader.ticket_audits(ticket_id)
+            except TicketNotFound:
+                # Deleted in Zendesk since it was exported; the export will say so.
+                self.store.clear_audit_flag(ticket_id)
+                continue
+            except ZendeskUnavailable as exc:
+                # Down or throttling beyond our retries: leave the rest for the next run.
+                report.errors.append(f"audits of ticket {ticket_id}: {exc}")
+                report.audits_failed += 1
+                log.error("fetching audits stopped at ticket %d: %s", ticket_id, exc)
+                break
+            except ZendeskRejected as exc:
+                report.errors.append(f"audits of ticket {ticket_id}: {exc}")
+                report.audits_failed += 1
+                log.error("audits of ticket %d refused: %s", ticket_id, exc)
+                continue
+            self.store.save_audits(batch)
+            report.audits_fetched += 1
+            report.audit_records += len(batch.audits)
+            report.skipped += batch.skipped
+            if self.observer is not None:
+                self.observer.audits_progress(done, len(pending))
+        report.audits_pending = len(self.store.tickets_needing_audits())
+
+
+def select_tickets(
+    tickets: Collection[TicketRecord],
+    partner_groups: frozenset[int],
+    versions_of: _Versions,
+) -> tuple[list[TicketRecord], list[int]]:
+    """The tickets to mirror, and those of them whose audits must be (re)fetched.
+
+    Mirrored: tickets in a partner group, and tickets we already mirror (so a ticket that
+    left a partner group is updated, and the rules see it left). Audits: new or changed
+    (``updated_at`` moves with every event) tickets that are not deleted.
+    """
+    versions = versions_of([t.id for t in tickets])
+    kept = [t for t in tickets if t.group_id in partner_groups or t.id in versions]
+    needs_audits = [t.id for t in kept if not t.deleted and versions.get(t.id) != t.updated_at]
+    return kept, needs_audits
+
+
+class _Versions(Protocol):
+    def __call__(self, ids: Collection[int], /) -> dict[int, datetime]: ...
+
+
+def _directory_counts(directory: Directory) -> str:
+    return (
+        f"{len(directory.users)} users, {len(directory.groups)} groups, "
+        f"{len(directory.memberships)} memberships, {len(directory.organizations)} "
+        f"organizations, {len(directory.ticket_fields)} ticket fields, "
+        f"{len(directory.custom_statuses)} custom statuses"
+    )

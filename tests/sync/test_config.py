@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from sync.config import DEFAULT_BACKFILL_SINCE, Secret, load_settings
+from sync.errors import ConfigError
+
+GOOD = """
+ispnext:
+  groups:
+    - {id: 100, name: ISPnext Support}
+partners:
+  - {name: Acme Networks, group_id: 200}
+  - {name: Fibernet Partners, group_id: 300}
+fields:
+  system: System
+sync:
+  backfill_since: 2025-01-01
+  page_size: 500
+"""
+
+ENV = {
+    "ZENDESK_URL": "https://acme.zendesk.com/",
+    "ZENDESK_EMAIL": "zdsync@ispnext.example",
+    "ZENDESK_TOKEN": "s3cr3t-token-value",
+}
+
+
+def load(text: str, env: dict[str, str] | None = None, **kwargs: object):  # type: ignore[no-untyped-def]
+    return load_settings(
+        ENV if env is None else env, config_path=Path("zdsync.yaml"), config_text=text, **kwargs
+    )
+
+
+def problems_of(text: str, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(text, env)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_good_file_and_environment_give_typed_settings() -> None:
+    settings = load(GOOD)
+    assert [g.id for g in settings.ispnext_groups] == [100]
+    assert [(g.name, g.id) for g in settings.partner_groups] == [
+        ("Acme Networks", 200),
+        ("Fibernet Partners", 300),
+    ]
+    assert settings.mirrored_group_ids == {200, 300}
+    assert settings.system_field == "System"
+    assert settings.sync.backfill_since == datetime(2025, 1, 1, tzinfo=UTC)
+    assert settings.sync.page_size == 500
+    assert settings.sync.export_requests_per_minute == 10
+    assert settings.database_url == "sqlite:///zdsync.db"
+    zendesk = settings.require_zendesk()
+    assert zendesk.url == "https://acme.zendesk.com"
+    assert zendesk.token == Secret("s3cr3t-token-value")
+
+
+def test_every_problem_is_listed_with_where_it_came_from() -> None:
+    text = """
+ispnext:
+  groups: []
+partners:
+  - {name: Acme, group_id: -4}
+  - {group_id: 300, colour: red}
+fields:
+  system: true
+sync:
+  page_size: 5000
+  backfill_since: yesterday
+partnrs: []
+"""
+    env = {"ZENDESK_URL": "ftp://x", "ZDSYNC_LOG_LEVEL": "LOUD"}
+    problems = problems_of(text, env)
+    expected_fragments = [
+        "zdsync.yaml: ispnext.groups: expected a non-empty list",
+        "zdsync.yaml: partners[0].group_id: expected a positive whole number, got -4",
+        "zdsync.yaml: partners[1].colour: unknown key",
+        "zdsync.yaml: partners[1].name: expected a non-empty text",
+        "zdsync.yaml: fields.system: expected the custom field's id or its title",
+        "zdsync.yaml: sync.page_size: Zendesk serves at most 1000",
+        "zdsync.yaml: sync.backfill_since: expected an ISO-8601 date or time, got 'yesterday'",
+        "zdsync.yaml: partnrs: unknown key",
+        "ZDSYNC_LOG_LEVEL: expected one of",
+        "ZENDESK_URL: expected an http(s) URL",
+        "ZENDESK_TOKEN: missing",
+    ]
+    for fragment in expected_fragments:
+        assert any(fragment in p for p in problems), (fragment, problems)
+    assert len(problems) == len(expected_fragments), problems
+
+
+def test_a_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ENV, config_path=tmp_path / "nope.yaml")
+    assert "config file not found" in str(caught.value)
+    assert "ZDSYNC_CONFIG" in str(caught.value)
+
+
+def test_yaml_syntax_errors_name_the_line() -> None:
+    problems = problems_of("ispnext:\n  groups: [\n")
+    assert any(p.startswith("zdsync.yaml:") and "not valid YAML" in p for p in problems)
+
+
+def test_a_group_may_not_be_both_ispnext_and_partner() -> None:
+    text = GOOD.replace("group_id: 300", "group_id: 100")
+    assert any("group 100 is both" in p for p in problems_of(text))
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://acme.zendesk.com", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://localhost:8080/", True),
+        ("http://acme.zendesk.com", False),  # a token over plain http to another host
+        ("acme.zendesk.com", False),
+        ("https://acme.zendesk.com/?x=1", False),
+    ],
+)
+def test_zendesk_url_rules(url: str, ok: bool) -> None:
+    env = {**ENV, "ZENDESK_URL": url}
+    if ok:
+        assert load(GOOD, env).require_zendesk().url == url.rstrip("/")
+    else:
+        assert any(p.startswith("ZENDESK_URL") for p in problems_of(GOOD, env))
+
+
+def test_oauth_token_alone_is_enough_and_both_tokens_are_refused() -> None:
+    oauth_only = {"ZENDESK_URL": "https://a.zendesk.com", "ZENDESK_OAUTH_TOKEN": "oauth-xyz"}
+    assert load(GOOD, oauth_only).require_zendesk().oauth_token == Secret("oauth-xyz")
+    both = {**ENV, "ZENDESK_OAUTH_TOKEN": "oauth-xyz"}
+    assert any("not both" in p for p in problems_of(GOOD, both))
+
+
+def test_the_token_never_shows_in_reprs_or_errors() -> None:
+    settings = load(GOOD)
+    assert "s3cr3t" not in repr(settings)
+    assert "s3cr3t" not in str(settings.require_zendesk())
+    bad_env = {**ENV, "ZENDESK_EMAIL": "not-an-email"}
+    with pytest.raises(ConfigError) as caught:
+        load(GOOD, bad_env)
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_commands_without_zendesk_do_not_need_credentials() -> None:
+    settings = load(GOOD, {}, need_zendesk=False)
+    assert settings.zendesk is None
+    assert settings.sync.backfill_since == datetime(2025, 1, 1, tzinfo=UTC)
+    assert (
+        load(
+            "ispnext: {groups: [{id: 1, name: I}]}\npartners: [{name: P, group_id: 2}]",
+            {},
+            need_zendesk=False,
+        ).sync.backfill_since
+        == DEFAULT_BACKFILL_SINCE
+    )
