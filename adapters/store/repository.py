@@ -1,0 +1,309 @@
+"""``SqlStore``: the ``MirrorStore`` port on SQLAlchemy Core, for SQLite and PostgreSQL.
+
+Every public method runs in one transaction (``engine.begin()``), so it is applied whole
+or not at all. Writes are bulk ``INSERT .. ON CONFLICT DO UPDATE`` statements, one
+executemany per table, which makes every save idempotent: the same page twice leaves the
+same rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.store import rows, schema
+from adapters.store.directory import chunks, read_directory, read_users, replace_directory
+from adapters.store.failures import translated
+from sync.ports import Clock
+from sync.records import (
+    AuditBatch,
+    AuditRecord,
+    Directory,
+    TicketQuery,
+    TicketRecord,
+    TicketSummary,
+    UserRecord,
+)
+
+#: Seed 000's "Closed" state (see ``TicketSummary.state``); everything else is "Open".
+CLOSED_STATUSES = ("solved", "closed", "deleted")
+
+#: Columns a deleted ticket's update may touch: Zendesk's tombstone carries nothing else
+#: worth keeping, so the last real version stays readable.
+_TOMBSTONE_COLUMNS = ("status", "generated_timestamp", "mirrored_at", "changed_seq")
+
+_T = schema.tickets
+
+
+class SqlStore:
+    """The local mirror in a SQL database. Build it with ``open_store``."""
+
+    def __init__(self, engine: Engine, *, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._engine.dispose()
+
+    def read_state(self, key: str) -> str | None:
+        with self._transaction("read_state") as conn:
+            table = schema.sync_state
+            return conn.execute(select(table.c.value).where(table.c.key == key)).scalar()
+
+    def write_state(self, key: str, value: str) -> None:
+        with self._transaction("write_state") as conn:
+            self._put_state(conn, key, value)
+
+    def ticket_versions(self, ids: Collection[int]) -> dict[int, datetime]:
+        versions: dict[int, datetime] = {}
+        with self._transaction("ticket_versions") as conn:
+            for chunk in chunks(sorted(set(ids))):
+                query = select(_T.c.id, _T.c.updated_at).where(_T.c.id.in_(chunk))
+                versions.update((row.id, row.updated_at) for row in conn.execute(query))
+        return versions
+
+    def save_export_page(
+        self,
+        tickets: Sequence[TicketRecord],
+        *,
+        needs_audits: Collection[int],
+        cursor_key: str,
+        cursor: str | None,
+    ) -> None:
+        """Upsert ``tickets`` and set ``cursor_key`` to ``cursor`` (None removes it).
+
+        A ticket that appears twice on a page ends as the later version; a deleted ticket
+        keeps the columns and raw JSON of the version stored before it.
+        """
+        now = self._clock.now()
+        latest = _fold(tickets)
+        with self._transaction("save_export_page") as conn:
+            seq = _next_seq(conn)
+            live = [
+                rows.ticket_row(t, mirrored_at=now, changed_seq=seq)
+                for t in latest
+                if not t.deleted
+            ]
+            gone = [
+                rows.ticket_row(t, mirrored_at=now, changed_seq=seq) for t in latest if t.deleted
+            ]
+            every_column = [
+                c.name for c in _T.columns if c.name not in {"id", "audits_pending_since"}
+            ]
+            _upsert(conn, _T, live, update=every_column)
+            _upsert(conn, _T, gone, update=_TOMBSTONE_COLUMNS)
+            for chunk in chunks(sorted(set(needs_audits))):
+                conn.execute(
+                    update(_T)
+                    .where(_T.c.id.in_(chunk), _T.c.audits_pending_since.is_(None))
+                    .values(audits_pending_since=now)
+                )
+            self._put_state(conn, cursor_key, cursor)
+
+    def tickets_needing_audits(self, limit: int | None = None) -> list[int]:
+        query = (
+            select(_T.c.id)
+            .where(_T.c.audits_pending_since.is_not(None))
+            .order_by(_T.c.audits_pending_since, _T.c.id)
+            .limit(limit)
+        )
+        with self._transaction("tickets_needing_audits") as conn:
+            return list(conn.execute(query).scalars())
+
+    def save_audits(self, batch: AuditBatch) -> None:
+        """Upsert the audits of one mirrored ticket and clear its flag.
+
+        Raises ``LookupError`` when the ticket is not mirrored and ``ValueError`` when an
+        audit or event names another ticket or audit than the one it is filed under.
+        """
+        _check_batch(batch)
+        audit_rows = [rows.audit_row(a) for a in batch.audits]
+        event_rows = [rows.event_row(e) for a in batch.audits for e in a.events]
+        with self._transaction("save_audits") as conn:
+            done = conn.execute(
+                update(_T)
+                .where(_T.c.id == batch.ticket_id)
+                .values(audits_pending_since=None, changed_seq=_next_seq(conn))
+            )
+            if done.rowcount == 0:
+                raise LookupError(f"save_audits: ticket {batch.ticket_id} is not mirrored")
+            _upsert(conn, schema.audits, audit_rows, update=_non_key(schema.audits))
+            _upsert(conn, schema.audit_events, event_rows, update=_non_key(schema.audit_events))
+
+    def clear_audit_flag(self, ticket_id: int) -> None:
+        with self._transaction("clear_audit_flag") as conn:
+            conn.execute(update(_T).where(_T.c.id == ticket_id).values(audits_pending_since=None))
+
+    def save_directory(self, directory: Directory) -> None:
+        with self._transaction("save_directory") as conn:
+            replace_directory(conn, directory)
+
+    def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        """Seed 000's List Mode: latest update first, then the higher id."""
+        with self._transaction("list_tickets") as conn:
+            result = conn.execute(_list_query(query))
+            return [TicketSummary(**row) for row in result.mappings()]
+
+    def get_ticket(self, ticket_id: int) -> TicketRecord | None:
+        with self._transaction("get_ticket") as conn:
+            row = conn.execute(select(_T).where(_T.c.id == ticket_id)).mappings().first()
+        return None if row is None else rows.ticket_record(row)
+
+    def get_audits(self, ticket_id: int) -> list[AuditRecord]:
+        audits, events = schema.audits, schema.audit_events
+        with self._transaction("get_audits") as conn:
+            audit_rows = conn.execute(
+                select(audits)
+                .where(audits.c.ticket_id == ticket_id)
+                .order_by(audits.c.created_at, audits.c.id)
+            ).mappings()
+            event_rows = conn.execute(
+                select(events)
+                .where(events.c.ticket_id == ticket_id)
+                .order_by(events.c.audit_id, events.c.position, events.c.id)
+            ).mappings()
+            by_audit: dict[int, list[Any]] = {}
+            for event in event_rows:
+                by_audit.setdefault(event["audit_id"], []).append(event)
+            return [rows.audit_record(a, by_audit.get(a["id"], [])) for a in audit_rows]
+
+    def get_users(self, ids: Collection[int] | None = None) -> dict[int, UserRecord]:
+        with self._transaction("get_users") as conn:
+            return read_users(conn, ids)
+
+    def load_directory(self) -> Directory:
+        with self._transaction("load_directory") as conn:
+            return read_directory(conn)
+
+    def counts(self) -> dict[str, int]:
+        with self._transaction("counts") as conn:
+            return {
+                table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in schema.metadata.sorted_tables
+            }
+
+    def changed_since(self, mark: int) -> tuple[list[int], int]:
+        """Ids of tickets written (row or audits) after ``mark``, and the new mark.
+
+        Not part of the ``MirrorStore`` port yet: the hook for "decide only what changed"
+        (issue 3). A mark of 0 returns every ticket.
+        """
+        query = select(_T.c.id, _T.c.changed_seq).where(_T.c.changed_seq > mark)
+        with self._transaction("changed_since") as conn:
+            found = conn.execute(query.order_by(_T.c.changed_seq, _T.c.id)).all()
+        return [row.id for row in found], max((row.changed_seq for row in found), default=mark)
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[Connection]:
+        with translated(self._engine.url, doing), self._engine.begin() as conn:
+            yield conn
+
+    def _put_state(self, conn: Connection, key: str, value: str | None) -> None:
+        table = schema.sync_state
+        if value is None:
+            conn.execute(table.delete().where(table.c.key == key))
+            return
+        row = {"key": key, "value": value, "updated_at": self._clock.now()}
+        _upsert(conn, table, [row], update=("value", "updated_at"))
+
+
+def _fold(tickets: Sequence[TicketRecord]) -> list[TicketRecord]:
+    """One record per id, as if the page's records were applied one after another."""
+    latest: dict[int, TicketRecord] = {}
+    for incoming in tickets:
+        before = latest.get(incoming.id)
+        latest[incoming.id] = (
+            dataclasses.replace(
+                before, status=incoming.status, generated_timestamp=incoming.generated_timestamp
+            )
+            if before is not None and incoming.deleted
+            else incoming
+        )
+    return list(latest.values())
+
+
+def _check_batch(batch: AuditBatch) -> None:
+    for audit in batch.audits:
+        if audit.ticket_id != batch.ticket_id:
+            raise ValueError(
+                f"save_audits: audit {audit.id} belongs to ticket {audit.ticket_id}, "
+                f"not to ticket {batch.ticket_id}"
+            )
+        for event in audit.events:
+            if (event.audit_id, event.ticket_id) != (audit.id, audit.ticket_id):
+                raise ValueError(
+                    f"save_audits: event {event.id} names audit {event.audit_id} of ticket "
+                    f"{event.ticket_id}, but is filed under audit {audit.id} of ticket "
+                    f"{audit.ticket_id}"
+                )
+
+
+def _next_seq(conn: Connection) -> int:
+    # One writer at a time (the cycle), so the highest mark plus one is a fresh mark.
+    highest = conn.execute(select(func.max(_T.c.changed_seq))).scalar()
+    return (highest or 0) + 1
+
+
+def _list_query(query: TicketQuery) -> Any:
+    orgs, groups = schema.organizations, schema.groups
+    stmt = select(
+        _T.c.id,
+        orgs.c.name.label("entity"),
+        _T.c.system,
+        _T.c.subject,
+        _T.c.created_at,
+        _T.c.updated_at,
+        _T.c.status,
+        _T.c.group_id,
+        groups.c.name.label("group_name"),
+    ).select_from(
+        _T.outerjoin(orgs, orgs.c.id == _T.c.organization_id).outerjoin(
+            groups, groups.c.id == _T.c.group_id
+        )
+    )
+    if query.group_ids:
+        stmt = stmt.where(_T.c.group_id.in_(query.group_ids))
+    if query.state == "closed":
+        stmt = stmt.where(_T.c.status.in_(CLOSED_STATUSES))
+    elif query.state == "open":
+        stmt = stmt.where(_T.c.status.not_in(CLOSED_STATUSES))
+    elif query.state is not None:
+        raise ValueError(
+            f"TicketQuery.state: expected 'open', 'closed' or None, got {query.state!r}"
+        )
+    return stmt.order_by(_T.c.updated_at.desc(), _T.c.id.desc()).limit(query.limit)
+
+
+def _non_key(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns if not c.primary_key)
+
+
+def _upsert(
+    conn: Connection, table: Table, values: list[rows.Row], *, update: Sequence[str]
+) -> None:
+    """Insert ``values``; rows whose key exists get the ``update`` columns overwritten."""
+    if not values:
+        return
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        stmt: Any = sqlite.insert(table)
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(table)
+    else:
+        raise NotImplementedError(f"the store supports sqlite and postgresql, not {dialect}")
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={name: stmt.excluded[name] for name in update}
+    )
+    conn.execute(stmt, values)

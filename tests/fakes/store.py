@@ -1,0 +1,267 @@
+"""``FakeStore``: the ``MirrorStore`` port in memory, for the cycle's unit tests.
+
+A plain class (it subclasses nothing) that keeps records in dicts. Every write works on a
+copy of the state and swaps it in at the end, so a failure half-way leaves nothing
+behind, as a database transaction would. ``tests/store`` runs the same contract suite
+over it and over ``SqlStore`` on SQLite and PostgreSQL, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sync.ports import Clock
+from sync.records import (
+    AuditBatch,
+    AuditRecord,
+    Directory,
+    EventRecord,
+    TicketQuery,
+    TicketRecord,
+    TicketSummary,
+    UserRecord,
+)
+
+T = TypeVar("T")
+
+CLOSED_STATUSES = frozenset({"solved", "closed", "deleted"})
+
+
+class InjectedFault(RuntimeError):
+    """Raised by a write the test asked to fail (see ``FakeStore.failing_keys``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Mirrored:
+    ticket: TicketRecord
+    mirrored_at: datetime
+    changed_seq: int
+    audits_pending_since: datetime | None = None
+
+
+@dataclass
+class _State:
+    tickets: dict[int, _Mirrored] = field(default_factory=dict)
+    audits: dict[int, AuditRecord] = field(default_factory=dict)
+    events: dict[int, EventRecord] = field(default_factory=dict)
+    directory: Directory = field(default_factory=Directory)
+    sync_state: dict[str, str] = field(default_factory=dict)
+
+    def copy(self) -> _State:
+        # Records are frozen, so copying the containers is a full snapshot.
+        return _State(
+            dict(self.tickets),
+            dict(self.audits),
+            dict(self.events),
+            self.directory,
+            dict(self.sync_state),
+        )
+
+    def next_seq(self) -> int:
+        return max((m.changed_seq for m in self.tickets.values()), default=0) + 1
+
+
+class FakeStore:
+    """The local mirror in memory. ``failing_keys``: state keys whose writes raise
+    ``InjectedFault``, to check that a save is all or nothing."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+        self._state = _State()
+        self.failing_keys: set[str] = set()
+
+    def read_state(self, key: str) -> str | None:
+        return self._state.sync_state.get(key)
+
+    def write_state(self, key: str, value: str) -> None:
+        with self._transaction() as state:
+            self._put_state(state, key, value)
+
+    def ticket_versions(self, ids: Collection[int]) -> dict[int, datetime]:
+        tickets = self._state.tickets
+        return {i: tickets[i].ticket.updated_at for i in set(ids) if i in tickets}
+
+    def save_export_page(
+        self,
+        tickets: Sequence[TicketRecord],
+        *,
+        needs_audits: Collection[int],
+        cursor_key: str,
+        cursor: str | None,
+    ) -> None:
+        now = self._clock.now()
+        with self._transaction() as state:
+            seq = state.next_seq()
+            for incoming in tickets:
+                before = state.tickets.get(incoming.id)
+                stored = incoming
+                if before is not None and incoming.deleted:
+                    stored = dataclasses.replace(
+                        before.ticket,
+                        status=incoming.status,
+                        generated_timestamp=incoming.generated_timestamp,
+                    )
+                pending = before.audits_pending_since if before else None
+                state.tickets[incoming.id] = _Mirrored(stored, now, seq, pending)
+            for ticket_id in set(needs_audits) & state.tickets.keys():
+                mirrored = state.tickets[ticket_id]
+                if mirrored.audits_pending_since is None:
+                    state.tickets[ticket_id] = dataclasses.replace(
+                        mirrored, audits_pending_since=now
+                    )
+            self._put_state(state, cursor_key, cursor)
+
+    def tickets_needing_audits(self, limit: int | None = None) -> list[int]:
+        flagged = sorted(
+            (m.audits_pending_since, i)
+            for i, m in self._state.tickets.items()
+            if m.audits_pending_since is not None
+        )
+        return [i for _, i in flagged][:limit]
+
+    def save_audits(self, batch: AuditBatch) -> None:
+        _check_batch(batch)
+        with self._transaction() as state:
+            mirrored = state.tickets.get(batch.ticket_id)
+            if mirrored is None:
+                raise LookupError(f"save_audits: ticket {batch.ticket_id} is not mirrored")
+            state.tickets[batch.ticket_id] = dataclasses.replace(
+                mirrored, audits_pending_since=None, changed_seq=state.next_seq()
+            )
+            for audit in batch.audits:
+                state.audits[audit.id] = dataclasses.replace(audit, events=())
+                state.events.update((event.id, event) for event in audit.events)
+
+    def clear_audit_flag(self, ticket_id: int) -> None:
+        with self._transaction() as state:
+            mirrored = state.tickets.get(ticket_id)
+            if mirrored is not None:
+                state.tickets[ticket_id] = dataclasses.replace(mirrored, audits_pending_since=None)
+
+    def save_directory(self, directory: Directory) -> None:
+        with self._transaction() as state:
+            state.directory = Directory(
+                users=_by_id(directory.users, lambda u: u.id),
+                groups=_by_id(directory.groups, lambda g: g.id),
+                memberships=_by_id(directory.memberships, lambda m: m.id),
+                organizations=_by_id(directory.organizations, lambda o: o.id),
+                ticket_fields=_by_id(directory.ticket_fields, lambda f: f.id),
+                custom_statuses=_by_id(directory.custom_statuses, lambda s: s.id),
+            )
+
+    def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:
+        if query.state not in {None, "open", "closed"}:
+            raise ValueError(
+                f"TicketQuery.state: expected 'open', 'closed' or None, got {query.state!r}"
+            )
+        orgs = {o.id: o.name for o in self._state.directory.organizations}
+        groups = {g.id: g.name for g in self._state.directory.groups}
+        found = [
+            m.ticket
+            for m in self._state.tickets.values()
+            if (not query.group_ids or m.ticket.group_id in query.group_ids)
+            and (
+                query.state is None
+                or (m.ticket.status in CLOSED_STATUSES) == (query.state == "closed")
+            )
+        ]
+        found.sort(key=lambda t: (t.updated_at, t.id), reverse=True)
+        return [
+            TicketSummary(
+                id=t.id,
+                entity=orgs.get(t.organization_id) if t.organization_id is not None else None,
+                system=t.system,
+                subject=t.subject,
+                created_at=t.created_at,
+                updated_at=t.updated_at,
+                status=t.status,
+                group_id=t.group_id,
+                group_name=groups.get(t.group_id) if t.group_id is not None else None,
+            )
+            for t in found[: query.limit]
+        ]
+
+    def get_ticket(self, ticket_id: int) -> TicketRecord | None:
+        mirrored = self._state.tickets.get(ticket_id)
+        return None if mirrored is None else mirrored.ticket
+
+    def get_audits(self, ticket_id: int) -> list[AuditRecord]:
+        audits = sorted(
+            (a for a in self._state.audits.values() if a.ticket_id == ticket_id),
+            key=lambda a: (a.created_at, a.id),
+        )
+        events = sorted(
+            (e for e in self._state.events.values() if e.ticket_id == ticket_id),
+            key=lambda e: (e.position, e.id),
+        )
+        return [
+            dataclasses.replace(a, events=tuple(e for e in events if e.audit_id == a.id))
+            for a in audits
+        ]
+
+    def get_users(self, ids: Collection[int] | None = None) -> dict[int, UserRecord]:
+        users = {u.id: u for u in self._state.directory.users}
+        return users if ids is None else {i: users[i] for i in set(ids) if i in users}
+
+    def load_directory(self) -> Directory:
+        return self._state.directory
+
+    def counts(self) -> dict[str, int]:
+        state, directory = self._state, self._state.directory
+        return {
+            "tickets": len(state.tickets),
+            "audits": len(state.audits),
+            "audit_events": len(state.events),
+            "users": len(directory.users),
+            "groups": len(directory.groups),
+            "group_memberships": len(directory.memberships),
+            "organizations": len(directory.organizations),
+            "ticket_fields": len(directory.ticket_fields),
+            "custom_statuses": len(directory.custom_statuses),
+            "sync_state": len(state.sync_state),
+        }
+
+    def changed_since(self, mark: int) -> tuple[list[int], int]:
+        """Ids of tickets written (row or audits) after ``mark``, and the new mark."""
+        changed = sorted(
+            (m.changed_seq, i) for i, m in self._state.tickets.items() if m.changed_seq > mark
+        )
+        return [i for _, i in changed], max((seq for seq, _ in changed), default=mark)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_State]:
+        working = self._state.copy()
+        yield working
+        self._state = working
+
+    def _put_state(self, state: _State, key: str, value: str | None) -> None:
+        if key in self.failing_keys:
+            raise InjectedFault(f"writing state key {key!r} fails (injected)")
+        if value is None:
+            state.sync_state.pop(key, None)
+        else:
+            state.sync_state[key] = value
+
+
+def _by_id(items: Sequence[T], key: Callable[[T], int]) -> tuple[T, ...]:
+    return tuple(sorted(items, key=key))
+
+
+def _check_batch(batch: AuditBatch) -> None:
+    for audit in batch.audits:
+        if audit.ticket_id != batch.ticket_id:
+            raise ValueError(
+                f"save_audits: audit {audit.id} belongs to ticket {audit.ticket_id}, "
+                f"not to ticket {batch.ticket_id}"
+            )
+        for event in audit.events:
+            if (event.audit_id, event.ticket_id) != (audit.id, audit.ticket_id):
+                raise ValueError(
+                    f"save_audits: event {event.id} is filed under audit {audit.id} of "
+                    f"ticket {audit.ticket_id} but names audit {event.audit_id}"
+                )
