@@ -1,0 +1,187 @@
+"""The everyday commands: sync, tickets, ticket, check, db, emulator."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from adapters.store import schema_status, upgrade
+from sync.checks import FAIL, Check, check_database, check_zendesk
+from sync.cli.wiring import settings_from, store_for, zendesk_for
+from sync.clock import SystemClock
+from sync.config import Settings
+from sync.fields import resolve_fields
+from sync.listing import (
+    comments_of,
+    list_rows,
+    render_list,
+    render_view,
+    system_labels,
+    table,
+    view_document,
+)
+from sync.ports import MirrorStore
+from sync.progress import ProgressBar
+from sync.pull import pull
+from sync.records import TicketQuery, TicketRecord
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("sync", help="pull: mirror the partner groups' tickets and audits")
+    p.add_argument(
+        "--refresh-directory",
+        action="store_true",
+        help="re-read users, groups and fields now (otherwise hourly)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("tickets", help="List Mode: the mirrored tickets, latest update first")
+    p.add_argument(
+        "--group", action="append", default=[], help="partner group name or id (repeatable)"
+    )
+    p.add_argument("--state", choices=("open", "closed", "all"), default="all")
+    p.add_argument("--limit", type=int, help="show at most N tickets")
+    p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    p.set_defaults(handler=cmd_tickets)
+
+    p = sub.add_parser("ticket", help="View Mode: one ticket with all its comments")
+    p.add_argument("id", type=int, help="ticket id")
+    p.add_argument("--json", action="store_true", help="JSON instead of text")
+    p.set_defaults(handler=cmd_ticket)
+
+    p = sub.add_parser("check", help="check database, credentials, groups and fields")
+    p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("db", help="database schema: upgrade or status")
+    p.add_argument("action", choices=("upgrade", "status"))
+    p.set_defaults(handler=cmd_db)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=True)
+    store = store_for(settings)
+    client = zendesk_for(settings)
+    show = not args.no_progress and not args.quiet
+    bar = ProgressBar(sys.stderr, tty=sys.stderr.isatty()) if show else None
+    try:
+        report = pull(
+            client, store, settings, SystemClock(),
+            refresh_directory=args.refresh_directory, observer=bar,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.finish()
+        client.close()
+    print(f"sync: {report.summary()}")
+    for error in report.errors:
+        print(f"  error: {error}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_tickets(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=False)
+    store = store_for(settings)
+    query = TicketQuery(
+        group_ids=_group_ids(settings, args.group),
+        state=None if args.state == "all" else args.state,
+        limit=args.limit,
+    )
+    directory = store.load_directory()
+    fields = resolve_fields(directory.ticket_fields, settings.system_field)
+    rows = list_rows(store.list_tickets(query), system_labels(directory, fields.system))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    elif rows:
+        print(render_list(rows))
+        print(f"\n{len(rows)} ticket(s)")
+    else:
+        print("No tickets in the local mirror match. Run `zdsync sync` first?")
+    return 0
+
+
+def _group_ids(settings: Settings, wanted: list[str]) -> tuple[int, ...]:
+    by_name = {g.name.casefold(): g.id for g in settings.partner_groups}
+    ids = []
+    for item in wanted:
+        if item.isdigit():
+            ids.append(int(item))
+        elif item.casefold() in by_name:
+            ids.append(by_name[item.casefold()])
+        else:
+            names = ", ".join(g.name for g in settings.partner_groups)
+            raise SystemExit(f"zdsync: --group {item!r} is not a partner group ({names})")
+    return tuple(ids)
+
+
+def cmd_ticket(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=False)
+    store = store_for(settings)
+    ticket = store.get_ticket(args.id)
+    if ticket is None:
+        print(
+            f"zdsync: ticket {args.id} is not in the local mirror (only tickets of the "
+            "partner groups are mirrored; run `zdsync sync` to refresh)",
+            file=sys.stderr,
+        )
+        return 1
+    doc = _view(store, settings, ticket)
+    print(json.dumps(doc, indent=2) if args.json else render_view(doc))
+    return 0
+
+
+def _view(store: MirrorStore, settings: Settings, ticket: TicketRecord) -> dict[str, Any]:
+    audits = store.get_audits(ticket.id)
+    directory = store.load_directory()
+    users = store.get_users()
+    groups = {g.id: g.name for g in directory.groups}
+    orgs = {o.id: o.name for o in directory.organizations}
+    fields = resolve_fields(directory.ticket_fields, settings.system_field)
+    labels = system_labels(directory, fields.system)
+
+    def user(uid: int | None) -> str | None:
+        return None if uid is None else (users[uid].name if uid in users else f"user {uid}")
+
+    names = {
+        "entity": orgs.get(ticket.organization_id or 0),
+        "system": labels.get(ticket.system or "", ticket.system),
+        "group": groups.get(ticket.group_id or 0),
+        "assignee": user(ticket.assignee_id),
+        "requester": user(ticket.requester_id),
+    }
+    return view_document(ticket, comments_of(audits, users), names=names)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=True)
+    checks = [check_database(lambda: _describe_database(settings))]
+    client = zendesk_for(settings)
+    try:
+        checks += check_zendesk(client, settings)
+    finally:
+        client.close()
+    print(_check_table(checks))
+    failed = sum(1 for c in checks if c.level == FAIL)
+    print(f"\n{len(checks) - failed} of {len(checks)} check(s) passed")
+    return 1 if failed else 0
+
+
+def _describe_database(settings: Settings) -> str:
+    store_for(settings)  # raises StoreError when unreachable or behind
+    return schema_status(settings.database_url).describe()
+
+
+def _check_table(checks: list[Check]) -> str:
+    return table(("Check", "Result", "Detail"), [[c.name, c.level, c.detail] for c in checks])
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=False)
+    if args.action == "upgrade":
+        status = upgrade(settings.database_url)
+        print(f"database upgraded: {status.describe()}")
+    else:
+        print(schema_status(settings.database_url).describe())
+    return 0

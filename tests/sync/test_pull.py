@@ -1,0 +1,166 @@
+"""The pull step on fakes: what gets mirrored, what is asked of Zendesk, what survives
+failures. Assertions are on the store's state and the fake's call counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sync.clock import FixedClock
+from sync.config import GroupRef, Settings, SyncSettings
+from sync.errors import TicketNotFound, ZendeskRejected, ZendeskUnavailable
+from sync.pull import CURSOR_KEY, pull
+from sync.records import GroupRecord, TicketQuery
+from tests.fakes.store import FakeStore
+from tests.fakes.zendesk import EPOCH, FakeZendesk, make_audit, make_ticket
+
+ACME, FIBER, ISPNEXT, OTHER = 200, 300, 100, 999
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(EPOCH + timedelta(days=1))
+
+
+@pytest.fixture
+def store(clock: FixedClock) -> FakeStore:
+    return FakeStore(clock=clock)
+
+
+@pytest.fixture
+def zendesk() -> FakeZendesk:
+    fake = FakeZendesk(page_size=2)
+    fake.put(make_ticket(1, group_id=ACME, minute=1), make_audit(1, 11), make_audit(1, 12))
+    fake.put(make_ticket(2, group_id=ISPNEXT, minute=2))
+    fake.put(make_ticket(3, group_id=FIBER, minute=3), make_audit(3, 31))
+    fake.put(make_ticket(4, group_id=OTHER, minute=4))
+    fake.put(make_ticket(5, group_id=ACME, minute=5, status="solved"), make_audit(5, 51))
+    return fake
+
+
+SETTINGS = Settings(
+    config_path=None,  # type: ignore[arg-type]
+    database_url="sqlite://",
+    log_level="INFO",
+    ispnext_groups=(GroupRef(ISPNEXT, "ISPnext Support"),),
+    partner_groups=(GroupRef(ACME, "Acme Networks"), GroupRef(FIBER, "Fibernet")),
+    system_field=None,
+    sync=SyncSettings(backfill_since=EPOCH),
+    zendesk=None,
+)
+
+
+def mirrored_ids(store: FakeStore) -> list[int]:
+    return sorted(s.id for s in store.list_tickets(TicketQuery()))
+
+
+def test_a_backfill_mirrors_partner_tickets_with_their_audits(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    report = pull(zendesk, store, SETTINGS, clock)
+    assert mirrored_ids(store) == [1, 3, 5]
+    assert [a.id for a in store.get_audits(1)] == [11, 12]
+    assert [a.id for a in store.get_audits(3)] == [31]
+    assert store.tickets_needing_audits() == []
+    assert store.read_state(CURSOR_KEY) == f"{zendesk.tickets[5].generated_timestamp}:5"
+    assert (report.pages, report.exported, report.kept, report.audits_fetched) == (3, 5, 3, 3)
+    assert report.errors == []
+    assert zendesk.calls["directory"] == 1
+
+
+def test_a_second_pull_with_nothing_new_costs_one_export_request(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    pull(zendesk, store, SETTINGS, clock)
+    zendesk.calls.clear()
+    clock.advance(timedelta(minutes=5))
+    report = pull(zendesk, store, SETTINGS, clock)
+    assert dict(zendesk.calls) == {"export": 1}
+    assert (report.exported, report.kept, report.audits_fetched) == (0, 0, 0)
+
+
+def test_changed_tickets_are_refetched_and_a_ticket_that_left_is_kept_up_to_date(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    pull(zendesk, store, SETTINGS, clock)
+    zendesk.touch(1, minute=60, group_id=ISPNEXT)  # handed back to ISPnext
+    zendesk.audits[1].append(make_audit(1, 13, minute=60))
+    zendesk.touch(2, minute=61)  # an ISPnext ticket we never mirrored changes
+    zendesk.calls.clear()
+    pull(zendesk, store, SETTINGS, clock)
+    ticket = store.get_ticket(1)
+    assert ticket is not None and ticket.group_id == ISPNEXT
+    assert [a.id for a in store.get_audits(1)] == [11, 12, 13]
+    assert store.get_ticket(2) is None
+    assert zendesk.calls["audits"] == 1
+
+
+def test_a_deleted_ticket_is_marked_not_lost(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    pull(zendesk, store, SETTINGS, clock)
+    zendesk.touch(3, minute=70, status="deleted", subject=None)
+    pull(zendesk, store, SETTINGS, clock)
+    ticket = store.get_ticket(3)
+    assert ticket is not None
+    assert (ticket.status, ticket.subject) == ("deleted", "ticket 3")
+    assert [a.id for a in store.get_audits(3)] == [31]
+
+
+def test_an_export_failure_keeps_the_pages_stored_and_the_next_pull_resumes(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    zendesk.fail_next["export"] = [ZendeskUnavailable("boom")]
+    first = pull(zendesk, store, SETTINGS, clock)
+    assert first.pages == 0 and first.errors and "boom" in first.errors[0]
+    # The failure is at the first request: nothing stored, no cursor. Now fail the 2nd page.
+    zendesk.fail_next["export"] = [None, ZendeskUnavailable("boom again")]
+    second = pull(zendesk, store, SETTINGS, clock)
+    assert second.pages == 1
+    assert mirrored_ids(store) == [1]
+    cursor_after_page_one = store.read_state(CURSOR_KEY)
+    third = pull(zendesk, store, SETTINGS, clock)
+    assert third.errors == []
+    assert zendesk.export_requests[-3]["cursor"] == cursor_after_page_one
+    assert mirrored_ids(store) == [1, 3, 5]
+
+
+def test_audits_of_a_vanished_ticket_are_given_up_and_an_outage_leaves_the_rest(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    zendesk.fail_next["audits"] = [
+        TicketNotFound("gone", status=404),
+        ZendeskUnavailable("down"),
+    ]
+    report = pull(zendesk, store, SETTINGS, clock)
+    assert report.audits_failed == 1
+    assert report.audits_pending == 2  # the outage stopped the step: tickets 3 and 5 wait
+    assert store.get_audits(1) == []
+    retry = pull(zendesk, store, SETTINGS, clock)
+    assert retry.audits_pending == 0 and retry.errors == []
+
+
+def test_a_refused_audit_fetch_is_reported_and_the_others_go_on(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    zendesk.fail_next["audits"] = [ZendeskRejected("forbidden", status=403)]
+    report = pull(zendesk, store, SETTINGS, clock)
+    assert report.audits_fetched == 2 and report.audits_pending == 1
+    assert any("forbidden" in e for e in report.errors)
+
+
+def test_the_directory_is_refreshed_hourly_and_a_failure_keeps_the_old_one(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    zendesk.dir = type(zendesk.dir)(groups=(GroupRecord(ACME, "Acme Networks"),))
+    pull(zendesk, store, SETTINGS, clock)
+    clock.advance(timedelta(minutes=59))
+    pull(zendesk, store, SETTINGS, clock)
+    assert zendesk.calls["directory"] == 1
+    clock.advance(timedelta(minutes=1))
+    zendesk.fail_next["directory"] = [ZendeskUnavailable("down")]
+    report = pull(zendesk, store, SETTINGS, clock)
+    assert zendesk.calls["directory"] == 2
+    assert report.errors and store.load_directory().groups == (GroupRecord(ACME, "Acme Networks"),)
+    assert mirrored_ids(store) == [1, 3, 5]
