@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], None]
 Monotonic = Callable[[], float]
 
-_backoff = wait_exponential_jitter(initial=0.5, max=30.0, jitter=0.5)
+_backoff = wait_exponential_jitter(multiplier=0.5, max=30.0, jitter=0.5)
 
 
 def is_retryable(exc: BaseException) -> bool:
