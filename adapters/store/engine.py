@@ -90,7 +90,7 @@ def store_engine(url: str | URL) -> Engine:
     try:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
-        options: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
+        options: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": _loads}
         if backend == "sqlite":
             _create_parent(parsed)
             engine = create_engine(parsed, **options)
@@ -144,6 +144,14 @@ def _tune_sqlite(engine: Engine) -> None:
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value, default=_plain).decode()
+
+
+def _loads(value: str | float) -> Any:
+    # SQLite gives a JSON column NUMERIC affinity, so a bare JSON number such as an event's
+    # value 3600 is stored and returned as a number, not as text.
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
 
 
 def _plain(value: Any) -> Any:
