@@ -1,0 +1,86 @@
+"""The engine: run every enabled rule over ticket views at an explicit ``now``.
+
+Pure: no clock, no I/O. ``decide`` is what a cycle calls; ``explain`` is what
+``zdsync explain TICKET`` prints; ``next_due`` is what the store keeps per ticket so a
+cycle evaluates only tickets that changed or whose time has come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rules import follow_up, hand_back, submit_as_open, time_entry_note
+from rules.config import RulesConfig
+from rules.decision import Decision, Rule, Verdict
+from rules.model import TicketView
+
+#: In the order their actions are merged into one update per ticket.
+RULES: tuple[Rule, ...] = (
+    hand_back.RULE,
+    submit_as_open.RULE,
+    time_entry_note.RULE,
+    follow_up.RULE,
+)
+
+
+def decide(views: Iterable[TicketView], config: RulesConfig, now: datetime) -> list[Decision]:
+    """Every decision the enabled rules make for ``views`` at ``now`` (timezone-aware).
+
+    Deciding again over the same views gives the same decisions with the same keys.
+    """
+    _check_now(now)
+    checks = [rule.check for rule in RULES if rule.enabled(config)]
+    decisions: list[Decision] = []
+    for view in views:
+        _check_view(view, config)
+        for check in checks:
+            verdict = check(view, config, now)
+            if verdict.decisions:
+                decisions.extend(verdict.decisions)
+    return decisions
+
+
+def explain(view: TicketView, config: RulesConfig, now: datetime) -> list[Verdict]:
+    """For every rule, in order: fired (with its decisions) or why not, and the facts used."""
+    _check_now(now)
+    _check_view(view, config)
+    verdicts = []
+    for rule in RULES:
+        if rule.enabled(config):
+            verdicts.append(rule.check(view, config, now))
+        else:
+            reason = f"disabled in the configuration (rules.{rule.section}.enabled)"
+            verdicts.append(Verdict(rule.name, reason, {}))
+    return verdicts
+
+
+def next_due(view: TicketView, config: RulesConfig, now: datetime) -> datetime | None:
+    """When a time-based rule will next become true for ``view`` if nothing else changes
+    (None: never, by time alone)."""
+    _check_now(now)
+    _check_view(view, config)
+    moments = [
+        moment
+        for rule in RULES
+        if rule.due is not None and rule.enabled(config)
+        for moment in (rule.due(view, config, now),)
+        if moment is not None
+    ]
+    return min(moments, default=None)
+
+
+def _check_now(now: datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"now must be timezone-aware, got {now.isoformat()}")
+
+
+def _check_view(view: TicketView, config: RulesConfig) -> None:
+    # A directory classifies users by its account's groups; another account's would
+    # silently treat partners as strangers.
+    account = view.directory.account
+    if account is not config.account and account != config.account:
+        raise ValueError(
+            f"ticket {view.id}: its directory was built for another account than the "
+            "rules configuration's (build both from the same Account)"
+        )
