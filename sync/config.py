@@ -14,6 +14,8 @@ Environment:
     ZDSYNC_DATABASE_URL    SQLAlchemy URL; default sqlite:///zdsync.db
     ZDSYNC_CONFIG          path of the YAML file; default zdsync.yaml (``--config`` wins)
     ZDSYNC_LOG_LEVEL       DEBUG, INFO (default), WARNING, ERROR
+    ZDSYNC_ALLOW_INSECURE_HTTP=1   allow an http:// ZENDESK_URL on another host (an emulator
+                           in docker-compose); otherwise only loopback may use plain http
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class SyncSettings:
     request_timeout_seconds: float = 30.0
     #: Attempts per request before a transient failure is reported.
     max_attempts: int = 6
+    #: The daemon runs a cycle this often; time-based rules act within one interval.
+    interval_seconds: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,12 @@ class _Reader:
             return None
         return int(value)
 
+    def seconds(self, value: Any, key: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            self.problem(key, f"expected a number of seconds > 0, got {value!r}")
+            return None
+        return float(value)
+
     def text(self, value: Any, key: str) -> str | None:
         if not isinstance(value, str) or not value.strip():
             self.problem(key, f"expected a non-empty text, got {value!r}")
@@ -281,6 +291,7 @@ def _sync_settings(reader: _Reader, value: Any) -> SyncSettings:
             "export_requests_per_minute",
             "request_timeout_seconds",
             "max_attempts",
+            "interval_seconds",
         },
         "sync",
     )
@@ -295,16 +306,20 @@ def _sync_settings(reader: _Reader, value: Any) -> SyncSettings:
     attempts = reader.positive_int(
         section.get("max_attempts", defaults.max_attempts), "sync.max_attempts"
     )
-    timeout = section.get("request_timeout_seconds", defaults.request_timeout_seconds)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        reader.problem("sync.request_timeout_seconds", f"expected seconds > 0, got {timeout!r}")
-        timeout = defaults.request_timeout_seconds
+    timeout = reader.seconds(
+        section.get("request_timeout_seconds", defaults.request_timeout_seconds),
+        "sync.request_timeout_seconds",
+    )
+    interval = reader.seconds(
+        section.get("interval_seconds", defaults.interval_seconds), "sync.interval_seconds"
+    )
     return SyncSettings(
         backfill_since=since or defaults.backfill_since,
         page_size=page_size or defaults.page_size,
         export_requests_per_minute=per_minute or defaults.export_requests_per_minute,
-        request_timeout_seconds=float(timeout),
+        request_timeout_seconds=timeout or defaults.request_timeout_seconds,
         max_attempts=attempts or defaults.max_attempts,
+        interval_seconds=interval or defaults.interval_seconds,
     )
 
 
@@ -342,7 +357,7 @@ def _log_level(env: Mapping[str, str], problems: list[ConfigProblem]) -> str:
 
 def _zendesk_settings(env: Mapping[str, str], problems: list[ConfigProblem]) -> ZendeskSettings:
     url = (env.get("ZENDESK_URL") or "").strip().rstrip("/")
-    url_problem = _url_problem(url)
+    url_problem = _url_problem(url, allow_http=env.get("ZDSYNC_ALLOW_INSECURE_HTTP") == "1")
     if url_problem:
         problems.append(ConfigProblem("ZENDESK_URL", url_problem))
     email = (env.get("ZENDESK_EMAIL") or "").strip() or None
@@ -371,7 +386,7 @@ def _zendesk_settings(env: Mapping[str, str], problems: list[ConfigProblem]) -> 
     )
 
 
-def _url_problem(url: str) -> str | None:
+def _url_problem(url: str, *, allow_http: bool) -> str | None:
     if not url:
         return "missing: the Zendesk base URL, e.g. https://acme.zendesk.com"
     parts = urlsplit(url)
@@ -379,9 +394,12 @@ def _url_problem(url: str) -> str | None:
         return f"expected an http(s) URL such as https://acme.zendesk.com, got {url!r}"
     if parts.query or parts.fragment:
         return "a base URL takes no query or fragment"
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
         # The API token travels in every request: plain HTTP only to this machine.
-        return "plain http is only allowed for 127.0.0.1/localhost (an emulator); use https"
+        return (
+            "plain http is only allowed for 127.0.0.1/localhost (an emulator); use https, "
+            "or set ZDSYNC_ALLOW_INSECURE_HTTP=1 for an emulator on another host"
+        )
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import timedelta
 from typing import Any
 
 from adapters.store import schema_status, upgrade
@@ -26,6 +27,7 @@ from sync.ports import MirrorStore
 from sync.progress import ProgressBar
 from sync.pull import pull
 from sync.records import TicketQuery, TicketRecord
+from sync.scheduler import Daemon
 
 
 def register(sub: Any) -> None:
@@ -37,6 +39,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser("run", help="daemon: a cycle every sync.interval_seconds until SIGTERM")
+    p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("tickets", help="List Mode: the mirrored tickets, latest update first")
     p.add_argument(
@@ -79,6 +84,18 @@ def cmd_sync(args: argparse.Namespace) -> int:
     for error in report.errors:
         print(f"  error: {error}", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=True)
+    store = store_for(settings)
+    client = zendesk_for(settings)
+    interval = timedelta(seconds=settings.sync.interval_seconds)
+    daemon = Daemon(lambda: pull(client, store, settings, SystemClock()), interval)
+    try:
+        return daemon.run()
+    finally:
+        client.close()
 
 
 def cmd_tickets(args: argparse.Namespace) -> int:

@@ -158,3 +158,10 @@ def test_commands_without_zendesk_do_not_need_credentials() -> None:
         ).sync.backfill_since
         == DEFAULT_BACKFILL_SINCE
     )
+
+
+def test_plain_http_to_another_host_needs_an_explicit_opt_in() -> None:
+    env = {**ENV, "ZENDESK_URL": "http://emulator:8080"}
+    assert any("ZDSYNC_ALLOW_INSECURE_HTTP" in p for p in problems_of(GOOD, env))
+    allowed = {**env, "ZDSYNC_ALLOW_INSECURE_HTTP": "1"}
+    assert load(GOOD, allowed).require_zendesk().url == "http://emulator:8080"
