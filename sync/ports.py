@@ -6,7 +6,7 @@ checked by the same contract suites (tests/contract), so fakes cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +15,8 @@ from sync.records import (
     AuditRecord,
     Directory,
     ExportPage,
+    OutboxEntry,
+    TicketBundle,
     TicketQuery,
     TicketRecord,
     TicketSummary,
@@ -116,4 +118,50 @@ class MirrorStore(Protocol):
 
     def counts(self) -> dict[str, int]:
         """Row counts per table, for ``zdsync status`` and tests."""
+        ...
+
+
+class DecisionStore(Protocol):
+    """What decide and push need of the local model (issues 3 and 4). Implemented by the
+    same store as ``MirrorStore``; every method is one transaction."""
+
+    def decide_candidates(self, now: datetime) -> tuple[list[int], int]:
+        """Tickets to evaluate: written (row or audits) since the last recorded decide mark,
+        or whose next due time is at or before ``now``; and the mark to record once they are
+        decided. With nothing changed and nothing due: ``([], current mark)``."""
+        ...
+
+    def load_bundles(self, ids: Collection[int]) -> list[TicketBundle]:
+        """The mirrored tickets among ``ids`` with their audits, in bulk."""
+        ...
+
+    def record_decisions(
+        self,
+        entries: Sequence[OutboxEntry],
+        *,
+        next_due: Mapping[int, datetime | None],
+        mark: int | None,
+    ) -> list[str]:
+        """Enqueue ``entries`` (a key already present is left as it is), set each ticket's
+        next due time, and record ``mark`` as decided (None: keep the mark), atomically.
+        Returns the keys that were new."""
+        ...
+
+    def outbox(
+        self, *, states: Collection[str] | None = None, ticket_id: int | None = None
+    ) -> list[OutboxEntry]:
+        """Entries, oldest decision first, filtered by state and/or ticket."""
+        ...
+
+    def settle(
+        self,
+        key: str,
+        *,
+        state: str,
+        error: str | None = None,
+        audit_id: int | None = None,
+        created_ticket_id: int | None = None,
+    ) -> None:
+        """Record an attempt's outcome for one entry: its new state, and what Zendesk said.
+        Counts the attempt."""
         ...

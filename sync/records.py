@@ -197,3 +197,41 @@ class TicketSummary:
     def state(self) -> str:
         """Seed 000 knows two states: the issue is underway (Open) or resolved (Closed)."""
         return "Closed" if self.status in {"solved", "closed", "deleted"} else "Open"
+
+
+#: What became of a decision: waiting; applied in Zendesk; lost a race with an agent (409,
+#: decided again after a re-pull); skipped (closed 422, deleted 404, left the partner group,
+#: rule no longer holds); failed after retries.
+OUTBOX_STATES = ("pending", "applied", "conflict", "skipped", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A decision of the rules, stored under its deterministic key until it is pushed.
+
+    ``actions`` and ``facts`` are JSON-able mappings (rules.actions ``to_dict``); the store
+    keeps them as JSON. The key is unique: enqueuing the same decision twice keeps one.
+    """
+
+    key: str
+    ticket_id: int
+    rule: str
+    actions: tuple[JsonObject, ...]
+    facts: JsonObject
+    decided_at: datetime
+    state: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    #: The audit Zendesk returned for the update that applied it.
+    audit_id: int | None = None
+    #: The follow-up ticket created for it (Maintenance / Change Request), once known.
+    created_ticket_id: int | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketBundle:
+    """A mirrored ticket with its audits, oldest first: what a ticket view is built from."""
+
+    ticket: TicketRecord
+    audits: tuple[AuditRecord, ...]
