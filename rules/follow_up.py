@@ -19,7 +19,7 @@ from datetime import datetime
 from rules.actions import NEW_TICKET, AddTags, CreateFollowUp, Json
 from rules.config import FollowUpKind, RulesConfig
 from rules.decision import Decision, Rule, Verdict, decision_key
-from rules.model import FINAL, Audit, TicketView
+from rules.model import FINAL, Audit, TicketView, Value
 from rules.template import render
 
 NAME = "follow_up_ticket"
@@ -55,10 +55,9 @@ RULE = Rule(NAME, "follow_up", create_follow_up)
 def marked_by(view: TicketView, kind: FollowUpKind) -> list[str]:
     """What marks ``view`` as ``kind``: its tags, and ``field <id>`` for the field value."""
     marks = [tag for tag in kind.tags if tag in view.tags]
-    if kind.field_id is not None:
-        value = view.custom_fields.get(kind.field_id)
-        if value == kind.field_value or (isinstance(value, tuple) and kind.field_value in value):
-            marks.append(f"field {kind.field_id}")
+    field_id = kind.field_id
+    if field_id is not None and _holds(view.custom_fields.get(field_id), kind.field_value):
+        marks.append(f"field {field_id}")
     return marks
 
 
@@ -115,9 +114,14 @@ def _marking_audit(view: TicketView, kind: FollowUpKind) -> Audit | None:
         if any(_added(audit, tag) for tag in kind.tags):
             return audit
         change = audit.change(field) if field else None
-        if change is not None and change.new == kind.field_value:
+        if change is not None and _holds(change.new, kind.field_value):
             return audit
     return None
+
+
+def _holds(value: Value, wanted: str | None) -> bool:
+    """A field value is ``wanted``, or a multi-select value contains it."""
+    return value == wanted or (isinstance(value, tuple) and wanted in value)
 
 
 def _added(audit: Audit, tag: str) -> bool:
