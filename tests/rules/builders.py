@@ -180,6 +180,19 @@ class Ticket:
         **changes: Value,
     ) -> Ticket:
         """One audit; ``changes`` use event field names (status, group_id, assignee_id, ...)."""
+        return self.change(by, when, changes, comment=comment, public=public, via=via)
+
+    def change(
+        self,
+        by: int | None,
+        when: datetime,
+        changes: Mapping[str, Value],
+        *,
+        comment: str | None = None,
+        public: bool = False,
+        via: str | None = None,
+    ) -> Ticket:
+        """One audit changing fields by name, custom fields by their id as text."""
         comments = [Comment(by, public, comment)] if comment is not None else []
         self._view = record(self._view, by, when, changes, comments, via=via)
         return self

@@ -93,7 +93,7 @@ FIELD = [
 )
 def test_marked_by_a_field_value(value: str | tuple[str, ...], fires: bool) -> None:
     config = replace(CONFIG, follow_up=_field_config())
-    view = partner_ticket().update(PIET, at(10), **{str(WORK_TYPE): value}).view()
+    view = partner_ticket().change(PIET, at(10), {str(WORK_TYPE): value}).view()
     verdict = create_follow_up(view, config, at(11))
     assert verdict.fired is fires
     if fires:

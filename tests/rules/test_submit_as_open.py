@@ -113,7 +113,7 @@ def test_only_the_last_status_change_counts(
 ) -> None:
     ticket = partner_ticket()
     for minute, (author, changes) in enumerate(history, start=1):
-        ticket.update(author, at(minute), comment="update", **changes)
+        ticket.change(author, at(minute), changes, comment="update")
     assert submit_as_open(ticket.view(), CONFIG, at(30)).fired is reverted
 
 

@@ -90,7 +90,7 @@ def test_audits_the_worker_already_answered_are_not_asked_again() -> None:
 
 def test_a_correction_that_lowers_the_total_is_not_a_time_entry() -> None:
     ticket = partner_ticket().track(900, by=PIET, when=at(10), comment="internal")
-    view = ticket.update(PIET, at(20), **{str(TOTAL): "300"}).view()
+    view = ticket.change(PIET, at(20), {str(TOTAL): "300"}).view()
     verdict = require_time_note(view, CONFIG, at(21))
     assert not verdict.fired
 
