@@ -7,16 +7,15 @@ schema that is behind or unknown, telling the user what to run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from adapters.store.codec import dumps, loads
 from adapters.store.failures import masked, translated
 from adapters.store.migrations import SCRIPTS, SchemaStatus, read_status, run_upgrade
 from adapters.store.repository import SqlStore
@@ -90,18 +89,20 @@ def store_engine(url: str | URL) -> Engine:
     try:
         parsed = make_url(url)
         backend = parsed.get_backend_name()
-        options: dict[str, Any] = {"json_serializer": _dumps, "json_deserializer": _loads}
+        options: dict[str, Any] = {"json_serializer": dumps, "json_deserializer": loads}
         if backend == "sqlite":
             _create_parent(parsed)
             engine = create_engine(parsed, **options)
             _tune_sqlite(engine)
             return engine
         if backend == "postgresql":
-            connect_args = (
-                {}
-                if "connect_timeout" in parsed.query
-                else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-            )
+            connect_args = {
+                "connect_timeout": PG_CONNECT_TIMEOUT_S,
+                # Times come back as UTC without a conversion per value (see UtcDateTime).
+                "options": "-c timezone=UTC",
+            }
+            for name in parsed.query.keys() & connect_args.keys():
+                del connect_args[name]  # the URL's own settings win
             return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise StoreError(f"database URL {masked(url)} cannot be used: {exc}") from exc
@@ -140,22 +141,3 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=_plain).decode()
-
-
-def _loads(value: str | float) -> Any:
-    # SQLite gives a JSON column NUMERIC affinity, so a bare JSON number such as an event's
-    # value 3600 is stored and returned as a number, not as text.
-    if isinstance(value, int | float):
-        return value
-    return orjson.loads(value)
-
-
-def _plain(value: Any) -> Any:
-    # Records hold read-only mappings (JsonObject); orjson only knows dict.
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.store import rows, schema
+from adapters.store.bulk import BulkUpserts
 from adapters.store.directory import chunks, read_directory, read_users, replace_directory
 from adapters.store.failures import translated
 from sync.ports import Clock
@@ -47,6 +47,7 @@ class SqlStore:
     def __init__(self, engine: Engine, *, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._bulk = BulkUpserts()
 
     @property
     def engine(self) -> Engine:
@@ -70,7 +71,7 @@ class SqlStore:
         with self._transaction("ticket_versions") as conn:
             for chunk in chunks(sorted(set(ids))):
                 query = select(_T.c.id, _T.c.updated_at).where(_T.c.id.in_(chunk))
-                versions.update((row.id, row.updated_at) for row in conn.execute(query))
+                versions.update(conn.execute(query).all())
         return versions
 
     def save_export_page(
@@ -101,8 +102,8 @@ class SqlStore:
             every_column = [
                 c.name for c in _T.columns if c.name not in {"id", "audits_pending_since"}
             ]
-            _upsert(conn, _T, live, update=every_column)
-            _upsert(conn, _T, gone, update=_TOMBSTONE_COLUMNS)
+            self._bulk.upsert(conn, _T, live, update=every_column)
+            self._bulk.upsert(conn, _T, gone, update=_TOMBSTONE_COLUMNS)
             for chunk in chunks(sorted(set(needs_audits))):
                 conn.execute(
                     update(_T)
@@ -138,8 +139,10 @@ class SqlStore:
             )
             if done.rowcount == 0:
                 raise LookupError(f"save_audits: ticket {batch.ticket_id} is not mirrored")
-            _upsert(conn, schema.audits, audit_rows, update=_non_key(schema.audits))
-            _upsert(conn, schema.audit_events, event_rows, update=_non_key(schema.audit_events))
+            self._bulk.upsert(conn, schema.audits, audit_rows, update=_non_key(schema.audits))
+            self._bulk.upsert(
+                conn, schema.audit_events, event_rows, update=_non_key(schema.audit_events)
+            )
 
     def clear_audit_flag(self, ticket_id: int) -> None:
         with self._transaction("clear_audit_flag") as conn:
@@ -215,7 +218,7 @@ class SqlStore:
             conn.execute(table.delete().where(table.c.key == key))
             return
         row = {"key": key, "value": value, "updated_at": self._clock.now()}
-        _upsert(conn, table, [row], update=("value", "updated_at"))
+        self._bulk.upsert(conn, table, [row], update=("value", "updated_at"))
 
 
 def _fold(tickets: Sequence[TicketRecord]) -> list[TicketRecord]:
@@ -287,23 +290,3 @@ def _list_query(query: TicketQuery) -> Any:
 
 def _non_key(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns if not c.primary_key)
-
-
-def _upsert(
-    conn: Connection, table: Table, values: list[rows.Row], *, update: Sequence[str]
-) -> None:
-    """Insert ``values``; rows whose key exists get the ``update`` columns overwritten."""
-    if not values:
-        return
-    dialect = conn.dialect.name
-    if dialect == "sqlite":
-        stmt: Any = sqlite.insert(table)
-    elif dialect == "postgresql":
-        stmt = postgresql.insert(table)
-    else:
-        raise NotImplementedError(f"the store supports sqlite and postgresql, not {dialect}")
-    keys = [c.name for c in table.primary_key.columns]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={name: stmt.excluded[name] for name in update}
-    )
-    conn.execute(stmt, values)

@@ -9,6 +9,7 @@ PostgreSQL hold the same data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,9 +63,23 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime from the database, got {value!r}")
+        if value.tzinfo is UTC:  # PostgreSQL sessions of the store run in UTC
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            # Parsing the stored text as UTC in one C call is several times faster than
+            # SQLAlchemy's parse followed by ``replace(tzinfo=UTC)``; reads of a thousand
+            # versions per export page add up.
+            return _sqlite_text_as_utc
+        return super().result_processor(dialect, coltype)
+
+
+def _sqlite_text_as_utc(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
 
 
 def _json(nullable: bool = True) -> JSON:
