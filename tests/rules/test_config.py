@@ -40,7 +40,8 @@ rules:
 
 
 def test_absent_or_empty_section_gives_the_defaults() -> None:
-    for section in (None, {}):
+    empty: list[dict[str, Any] | None] = [None, {}]
+    for section in empty:
         config, problems = parse_rules_config(section)
         assert problems == [] and config == RulesConfig()
     defaults = RulesConfig()
