@@ -5,14 +5,13 @@
 ``schema_status(url)`` tells where a database's schema stands.
 """
 
-from adapters.store.engine import SystemClock, open_store, schema_status, store_engine, upgrade
+from adapters.store.engine import open_store, schema_status, store_engine, upgrade
 from adapters.store.migrations import SchemaStatus
 from adapters.store.repository import SqlStore
 
 __all__ = [
     "SchemaStatus",
     "SqlStore",
-    "SystemClock",
     "open_store",
     "schema_status",
     "store_engine",

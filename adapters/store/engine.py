@@ -7,7 +7,7 @@ schema that is behind or unknown, telling the user what to run.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +19,16 @@ from adapters.store.codec import dumps, loads
 from adapters.store.failures import masked, translated
 from adapters.store.migrations import SCRIPTS, SchemaStatus, read_status, run_upgrade
 from adapters.store.repository import SqlStore
+from sync.clock import SystemClock
 from sync.errors import StoreError
 from sync.ports import Clock
+
+log = logging.getLogger(__name__)
 
 #: How long SQLite waits for another process's write lock before giving up (ms).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: How long PostgreSQL gets to accept a connection (s): fail fast on a wrong host.
 PG_CONNECT_TIMEOUT_S = 10
-
-
-class SystemClock:
-    """The real time, timezone-aware UTC."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 def open_store(url: str, *, clock: Clock | None = None, scripts: Path = SCRIPTS) -> SqlStore:
@@ -48,6 +44,7 @@ def open_store(url: str, *, clock: Clock | None = None, scripts: Path = SCRIPTS)
         if status.state == "fresh":
             with translated(url, "creating the schema"):
                 run_upgrade(engine, scripts)
+            log.info("database %s: created the schema (revision %s)", masked(url), status.head)
         elif status.state != "current":
             raise StoreError(_refusal(url, status))
     except BaseException:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, update
+from sqlalchemy import Connection, Engine, Select, Table, func, select, update
 
 from adapters.store import rows, schema
 from adapters.store.bulk import BulkUpserts
@@ -34,11 +34,13 @@ from sync.records import (
 #: Seed 000's "Closed" state (see ``TicketSummary.state``); everything else is "Open".
 CLOSED_STATUSES = ("solved", "closed", "deleted")
 
+_T = schema.tickets
+
+#: Columns a new version of a ticket overwrites: all but the key and our audit flag.
+_TICKET_COLUMNS = tuple(c.name for c in _T.columns if c.name not in {"id", "audits_pending_since"})
 #: Columns a deleted ticket's update may touch: Zendesk's tombstone carries nothing else
 #: worth keeping, so the last real version stays readable.
 _TOMBSTONE_COLUMNS = ("status", "generated_timestamp", "mirrored_at", "changed_seq")
-
-_T = schema.tickets
 
 
 class SqlStore:
@@ -91,18 +93,12 @@ class SqlStore:
         latest = _fold(tickets)
         with self._transaction("save_export_page") as conn:
             seq = _next_seq(conn)
-            live = [
-                rows.ticket_row(t, mirrored_at=now, changed_seq=seq)
-                for t in latest
-                if not t.deleted
-            ]
-            gone = [
-                rows.ticket_row(t, mirrored_at=now, changed_seq=seq) for t in latest if t.deleted
-            ]
-            every_column = [
-                c.name for c in _T.columns if c.name not in {"id", "audits_pending_since"}
-            ]
-            self._bulk.upsert(conn, _T, live, update=every_column)
+            live: list[rows.Row] = []
+            gone: list[rows.Row] = []
+            for ticket in latest:
+                row = rows.ticket_row(ticket, mirrored_at=now, changed_seq=seq)
+                (gone if ticket.deleted else live).append(row)
+            self._bulk.upsert(conn, _T, live, update=_TICKET_COLUMNS)
             self._bulk.upsert(conn, _T, gone, update=_TOMBSTONE_COLUMNS)
             for chunk in chunks(sorted(set(needs_audits))):
                 conn.execute(
@@ -258,7 +254,7 @@ def _next_seq(conn: Connection) -> int:
     return (highest or 0) + 1
 
 
-def _list_query(query: TicketQuery) -> Any:
+def _list_query(query: TicketQuery) -> Select[Any]:
     orgs, groups = schema.organizations, schema.groups
     stmt = select(
         _T.c.id,

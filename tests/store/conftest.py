@@ -1,4 +1,4 @@
-"""Fixtures of the store tests: a frozen clock, throw-away PostgreSQL databases, and the
+"""Fixtures of the store tests: a fixed clock, throw-away PostgreSQL databases, and the
 ``backend`` fixture that runs the contract suite over SQLite, PostgreSQL and the fake.
 
 PostgreSQL comes from ``ZDSYNC_TEST_POSTGRES_URL``. When that variable is set (as
@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,25 +23,12 @@ from sqlalchemy.engine import URL, make_url
 
 from adapters.store import SqlStore, open_store, store_engine
 from adapters.store import schema as tables
+from sync.clock import FixedClock
 from sync.ports import MirrorStore
 from tests.fakes.store import FakeStore
 
 POSTGRES_ENV = "ZDSYNC_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-class FrozenClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
 
 
 class ContractStore(MirrorStore, Protocol):
@@ -60,8 +47,8 @@ class Backend:
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2025, 3, 4, 9, 30, tzinfo=UTC))
+def clock() -> FixedClock:
+    return FixedClock(datetime(2025, 3, 4, 9, 30, tzinfo=UTC))
 
 
 @pytest.fixture(scope="session")
@@ -107,9 +94,7 @@ def scratch_database(server: URL) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "fake"])
-def backend(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock
-) -> Iterator[Backend]:
+def backend(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Backend]:
     if request.param == "fake":
         fake = FakeStore(clock=clock)
         yield Backend("fake", fake, lambda key: _failing_fake_key(fake, key))

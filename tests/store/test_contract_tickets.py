@@ -5,13 +5,14 @@ Runs over SqlStore on SQLite and PostgreSQL and over FakeStore (fixture ``backen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from sync.records import AuditBatch
+from sync.clock import FixedClock
+from sync.records import AuditBatch, TicketQuery
 from tests.store.builders import T0, audit, ticket
-from tests.store.conftest import Backend, FrozenClock
+from tests.store.conftest import Backend
 
 CURSOR = "export.after_cursor"
 
@@ -163,17 +164,17 @@ def test_ticket_versions_answers_for_mirrored_ids_only(backend: Backend) -> None
 
 
 def test_audit_flags_come_oldest_first_and_keep_their_first_time(
-    backend: Backend, clock: FrozenClock
+    backend: Backend, clock: FixedClock
 ) -> None:
     store = backend.store
     store.save_export_page(
         [ticket(5), ticket(3)], needs_audits=[5, 3, 99], cursor_key=CURSOR, cursor="c1"
     )
-    clock.advance(minutes=1)
+    clock.advance(timedelta(minutes=1))
     store.save_export_page(
         [ticket(1), ticket(5)], needs_audits=[1, 5], cursor_key=CURSOR, cursor="c2"
     )
-    clock.advance(minutes=1)
+    clock.advance(timedelta(minutes=1))
     store.save_export_page([ticket(2)], needs_audits=(), cursor_key=CURSOR, cursor="c3")
 
     assert store.tickets_needing_audits() == [3, 5, 1]
@@ -187,12 +188,20 @@ def test_times_come_back_as_the_same_aware_utc_instants(backend: Backend) -> Non
     store = backend.store
     sent = ticket(1)
     store.save_export_page([sent], needs_audits=(), cursor_key=CURSOR, cursor="c1")
-    got = store.get_ticket(1)
+    sent_audit = audit(11, 1, at=timedelta(days=200))  # across a daylight-saving change
+    store.save_audits(AuditBatch(1, (sent_audit,)))
+    got, (got_audit,) = store.get_ticket(1), store.get_audits(1)
+    (listed,) = store.list_tickets(TicketQuery())
     assert got is not None
-    for value, expected in ((got.created_at, sent.created_at), (got.updated_at, sent.updated_at)):
+    pairs = [
+        (got.created_at, sent.created_at),
+        (got.updated_at, sent.updated_at),
+        (got_audit.created_at, sent_audit.created_at),
+        (listed.updated_at, sent.updated_at),
+    ]
+    for value, expected in pairs:
         assert value == expected and value.utcoffset() == timedelta(0)
-        assert value.microsecond == expected.microsecond == 123456
-    assert T0.tzinfo is UTC and datetime(2025, 3, 3, 8, tzinfo=UTC) < got.updated_at
+        assert value.microsecond == expected.microsecond == T0.microsecond == 123456
 
 
 def test_changed_since_follows_page_and_audit_writes(backend: Backend) -> None:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from adapters.store import SqlStore, open_store, schema_status, store_engine
 from adapters.store import schema as tables
+from sync.clock import FixedClock
 from sync.errors import StoreError
 from tests.store.builders import ticket
-from tests.store.conftest import FrozenClock
 
 # A port nothing listens on: connecting is refused at once.
 UNREACHABLE = "postgresql+psycopg://zdsync:s3cr3t-pa55@127.0.0.1:9/mirror"
@@ -31,7 +31,7 @@ def test_an_unreachable_database_names_the_url_without_its_password() -> None:
 
 
 def test_a_database_lost_after_opening_fails_each_call_with_store_error(
-    clock: FrozenClock,
+    clock: FixedClock,
 ) -> None:
     store = SqlStore(store_engine(UNREACHABLE), clock=clock)
     with pytest.raises(StoreError, match=r"\*\*\*@127.0.0.1:9/mirror: read_state failed"):
@@ -70,7 +70,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path, clock: FrozenClock) -> SqlStore:
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> SqlStore:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'tz.db'}"
     else:
