@@ -8,6 +8,7 @@ schema that is behind or unknown, telling the user what to run.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,6 @@ from adapters.store.codec import dumps, loads
 from adapters.store.failures import masked, translated
 from adapters.store.migrations import SCRIPTS, SchemaStatus, read_status, run_upgrade
 from adapters.store.repository import SqlStore
-from sync.clock import SystemClock
 from sync.errors import StoreError
 from sync.ports import Clock
 
@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: How long PostgreSQL gets to accept a connection (s): fail fast on a wrong host.
 PG_CONNECT_TIMEOUT_S = 10
+
+
+class _SystemClock:
+    """The real time, timezone-aware UTC (adapters may not import ``sync.clock``)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 def open_store(url: str, *, clock: Clock | None = None, scripts: Path = SCRIPTS) -> SqlStore:
@@ -50,7 +57,7 @@ def open_store(url: str, *, clock: Clock | None = None, scripts: Path = SCRIPTS)
     except BaseException:
         engine.dispose()
         raise
-    return SqlStore(engine, clock=clock or SystemClock())
+    return SqlStore(engine, clock=clock or _SystemClock())
 
 
 def upgrade(url: str, *, scripts: Path = SCRIPTS) -> SchemaStatus:
