@@ -1,0 +1,337 @@
+"""The emulator's state: tickets, their audits, the export stream and the directory,
+with the operations that change them. Every public method holds ``lock``, so HTTP
+threads, scripted activity and the test driving the emulator see one consistent world.
+
+Ticket times obey two Zendesk invariants the worker relies on: ``updated_at`` changes
+only when an update records events, and it strictly increases per ticket. With a frozen
+clock two updates land in the same second, so the second one is stamped one second
+later (``updated_at = max(now, previous + 1)``); ``generated_timestamp`` likewise.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from adapters.emulator import errors
+from adapters.emulator.changes import Proposal, blank_values, field_events, propose, values_of
+from adapters.emulator.clock import EmulatorClock
+from adapters.emulator.comments import Comment
+from adapters.emulator.directory import Directory
+from adapters.emulator.specs import Edit, ScenarioData, ScriptEntry, UserSpec
+from adapters.emulator.stream import StreamIndex
+from adapters.emulator.tickets import Audit, Ticket, ticket_bytes, ticket_document
+
+log = logging.getLogger(__name__)
+
+API_CLIENT = "zdsync-emulator API client"
+WEB_CLIENT = "Mozilla/5.0 (X11; Linux x86_64) Zendesk Agent Workspace (emulated)"
+_AUDIT_IDS = 40_000_000_001
+_EVENT_IDS = 50_000_000_001
+
+
+def via(channel: str, source_from: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``via`` of a ticket or audit. Plain ones are shared: nothing mutates them, and a
+    100,000-ticket world would otherwise hold 300,000 identical dicts."""
+    if source_from is None:
+        plain = _PLAIN_VIAS.get(channel)
+        if plain is None:
+            plain = _PLAIN_VIAS[channel] = {
+                "channel": channel,
+                "source": {"from": {}, "to": {}, "rel": None},
+            }
+        return plain
+    return {"channel": channel, "source": {"from": dict(source_from), "to": {}, "rel": "follow_up"}}
+
+
+_PLAIN_VIAS: dict[str, dict[str, Any]] = {}
+
+
+def metadata(client: str) -> dict[str, Any]:
+    system = {"client": client, "ip_address": "127.0.0.1", "location": "Amsterdam, NH, Netherlands"}
+    return {"system": {**system, "latitude": 52.3676, "longitude": 4.9041}, "custom": {}}
+
+
+class World:
+    """Tickets, audits and the directory of one emulated account."""
+
+    def __init__(self, scenario: ScenarioData, clock: EmulatorClock, base_url: str) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock
+        self.base_url = base_url
+        self.directory = Directory(scenario)
+        self.tickets: dict[int, Ticket] = {}
+        self.stream = StreamIndex()
+        #: Ids of the tickets the scenario made (set by ``replay.populate``); the others
+        #: were created through the API.
+        self.scenario_ticket_ids: frozenset[int] = frozenset()
+        self.script_errors: list[str] = []
+        self._next_ticket_id = 1
+        self._audit_ids = itertools.count(_AUDIT_IDS)
+        self._event_ids = itertools.count(_EVENT_IDS)
+        self._script: list[tuple[int, int, ScriptEntry]] = []
+        self._script_order = itertools.count()
+
+    # -- reading -----------------------------------------------------------------
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        """A ticket the API can show: 404 when missing or deleted."""
+        with self.lock:
+            ticket = self.tickets.get(ticket_id)
+            if ticket is None or ticket.deleted:
+                raise errors.record_not_found()
+            return ticket
+
+    def audits(self, ticket: Ticket, *, keep: bool = True) -> list[Audit]:
+        """A ticket's audits, oldest first (its creation audit made on first need)."""
+        with self.lock:
+            if ticket.audits is not None:
+                return ticket.audits
+            audits = [self._creation_audit(ticket)]
+            if keep:
+                ticket.audits = audits
+            return audits
+
+    def render(self, ticket: Ticket) -> bytes:
+        return ticket_bytes(ticket, self.base_url, self.directory.custom_field_ids)
+
+    def document(self, ticket: Ticket) -> dict[str, Any]:
+        return ticket_document(ticket, self.base_url, self.directory.custom_field_ids)
+
+    # -- changing ----------------------------------------------------------------
+
+    def create_ticket(
+        self,
+        payload: Mapping[str, Any],
+        actor: UserSpec,
+        *,
+        channel: str = "api",
+        at: int | None = None,
+        ticket_id: int | None = None,
+        keep_audit: bool = True,
+    ) -> Ticket:
+        """Create a ticket (``POST /api/v2/tickets.json``); 422 without a comment.
+        Its creation audit is ``audits(ticket)[0]`` (made lazily with ``keep_audit=False``)."""
+        with self.lock:
+            stamp = self.clock.timestamp() if at is None else at
+            fields = {**payload, "requester_id": self._requester(payload, actor)}
+            proposal = propose(
+                self.directory, blank_values(), fields, actor, creating=True, events=keep_audit
+            )
+            if proposal.comment is None:
+                raise errors.record_invalid("description", "Description: cannot be blank")
+            if proposal.values["organization_id"] is None:
+                requester = self.directory.users[proposal.values["requester_id"]]
+                proposal.values["organization_id"] = requester.organization
+            new_id = ticket_id if ticket_id is not None else self._next_ticket_id
+            if new_id in self.tickets:
+                raise errors.EmulatorError(f"ticket {new_id} exists already")
+            self._next_ticket_id = max(self._next_ticket_id, new_id + 1)
+            source = self._followup_source(payload.get("via_followup_source_id"))
+            ticket = self._new_ticket(
+                new_id, proposal=proposal, actor=actor, stamp=stamp, channel=channel, source=source
+            )
+            if keep_audit:
+                ticket.audits = [self._record(ticket, proposal, actor, channel, stamp)]
+            self.tickets[new_id] = ticket
+            self.stream.add((ticket.generated_timestamp, new_id))
+            if source is not None:
+                source.followup_ids.append(new_id)
+                self._touch(source, stamp)
+            return ticket
+
+    def update_ticket(
+        self,
+        ticket_id: int,
+        payload: Mapping[str, Any],
+        actor: UserSpec,
+        *,
+        channel: str = "api",
+        at: int | None = None,
+        time_spent: int | None = None,
+    ) -> tuple[Ticket, Audit]:
+        """Update a ticket (``PUT /api/v2/tickets/{id}.json``): 404 missing or deleted,
+        422 closed or invalid, 409 stale ``updated_stamp`` under ``safe_update``."""
+        with self.lock:
+            ticket = self.ticket(ticket_id)
+            if ticket.status == "closed":
+                raise errors.closed_ticket()
+            _check_safe_update(ticket, payload)
+            stamp = self.clock.timestamp() if at is None else at
+            proposal = propose(
+                self.directory, values_of(ticket), payload, actor, time_spent=time_spent
+            )
+            if not proposal.events and proposal.comment is None:
+                # Nothing changes, so nothing is recorded; the answer still has an audit.
+                return ticket, Audit(0, ticket.id, stamp, actor.id, via(channel), {}, [])
+            audits = self.audits(ticket)
+            stamp = max(stamp, ticket.updated_at + 1)
+            audit = self._record(ticket, proposal, actor, channel, stamp)
+            audits.append(audit)
+            self._apply(ticket, proposal, stamp)
+            return ticket, audit
+
+    def delete_ticket(self, ticket_id: int, at: int | None = None) -> None:
+        """Soft-delete: the export keeps showing the ticket with status ``deleted``."""
+        with self.lock:
+            ticket = self.ticket(ticket_id)
+            self.audits(ticket)
+            ticket.status = "deleted"
+            self._touch(ticket, self.clock.timestamp() if at is None else at)
+
+    def apply_edit(self, ticket_id: int, edit: Edit, at: int) -> Audit | None:
+        """An agent's edit (scenario history, script, ``act``) at ``at``."""
+        with self.lock:
+            actor = self.directory.users[edit.by]
+            audit = None
+            if edit.payload or edit.time_spent is not None:
+                _, audit = self.update_ticket(
+                    ticket_id,
+                    edit.payload,
+                    actor,
+                    channel=edit.channel,
+                    at=at,
+                    time_spent=edit.time_spent,
+                )
+            if edit.delete:
+                self.delete_ticket(ticket_id, at)
+            return audit
+
+    # -- scripted activity -----------------------------------------------------
+
+    def schedule(self, entry: ScriptEntry, at: int) -> None:
+        with self.lock:
+            heapq.heappush(self._script, (at, next(self._script_order), entry))
+
+    def run_due(self, now: datetime | None = None) -> int:
+        """Fire script entries whose time has come, each at its own scheduled time."""
+        limit = int((now or self.clock.now()).timestamp())
+        fired = 0
+        with self.lock:
+            while self._script and self._script[0][0] <= limit:
+                at, _, entry = heapq.heappop(self._script)
+                try:
+                    self.apply_edit(entry.ticket, entry.edit, at)
+                except errors.ApiError as exc:
+                    message = f"script entry on ticket {entry.ticket} at {at}: {exc}"
+                    log.warning("emulator: %s", message)
+                    self.script_errors.append(message)
+                fired += 1
+        return fired
+
+    # -- internals ---------------------------------------------------------------
+
+    def _requester(self, payload: Mapping[str, Any], actor: UserSpec) -> int:
+        if payload.get("requester_id") is not None:
+            try:
+                requester = int(payload["requester_id"])
+            except (TypeError, ValueError) as exc:
+                raise errors.record_invalid("requester", "Requester is invalid") from exc
+            if requester not in self.directory.users:
+                raise errors.record_invalid("requester", "Requester is invalid")
+            return requester
+        given = payload.get("requester")
+        if isinstance(given, Mapping) and given.get("email"):
+            found = self.directory.user_by_email(str(given["email"]))
+            if found is None:
+                found = self.directory.add_end_user(str(given["email"]), given.get("name"))
+            return found.id
+        return actor.id
+
+    def _followup_source(self, source_id: Any) -> Ticket | None:
+        """Only a closed ticket can be followed up; otherwise the key is ignored [spec]."""
+        if source_id is None:
+            return None
+        source = self.tickets.get(int(source_id))
+        return source if source is not None and source.status == "closed" else None
+
+    def _new_ticket(
+        self,
+        ticket_id: int,
+        *,
+        proposal: Proposal,
+        actor: UserSpec,
+        stamp: int,
+        channel: str,
+        source: Ticket | None,
+    ) -> Ticket:
+        values = proposal.values
+        comment = proposal.comment
+        origin = {"ticket_id": source.id, "subject": source.subject} if source else None
+        return Ticket(
+            id=ticket_id,
+            subject=values["subject"] or "",
+            description=comment.body if comment else "",
+            status=values["status"],
+            custom_status_id=values["custom_status_id"],
+            priority=values["priority"],
+            type=values["type"],
+            requester_id=values["requester_id"],
+            submitter_id=actor.id,
+            assignee_id=values["assignee_id"],
+            group_id=values["group_id"],
+            organization_id=values["organization_id"],
+            tags=values["tags"],
+            fields=values["fields"],
+            created_at=stamp,
+            updated_at=stamp,
+            generated_timestamp=stamp,
+            via=via(channel, origin),
+            due_at=values["due_at"],
+            is_public=bool(comment and comment.public),
+        )
+
+    def _record(
+        self, ticket: Ticket, proposal: Proposal, actor: UserSpec, channel: str, stamp: int
+    ) -> Audit:
+        audit_id = next(self._audit_ids)
+        events = []
+        if proposal.comment is not None:
+            events.append(proposal.comment.event(next(self._event_ids), audit_id))
+        events.extend({"id": next(self._event_ids), **event} for event in proposal.events)
+        client = API_CLIENT if channel == "api" else WEB_CLIENT
+        return Audit(audit_id, ticket.id, stamp, actor.id, via(channel), metadata(client), events)
+
+    def _creation_audit(self, ticket: Ticket) -> Audit:
+        author = self.directory.users[ticket.submitter_id]
+        comment = Comment(author.id, ticket.description, public=ticket.is_public)
+        creation = field_events(blank_values(), values_of(ticket), "Create")
+        proposal = Proposal(values_of(ticket), comment, creation)
+        audit = self._record(ticket, proposal, author, ticket.via["channel"], ticket.created_at)
+        audit.via = ticket.via
+        return audit
+
+    def _apply(self, ticket: Ticket, proposal: Proposal, stamp: int) -> None:
+        for name, value in proposal.values.items():
+            setattr(ticket, name, value)
+        if proposal.comment is not None and proposal.comment.public:
+            ticket.is_public = True
+        ticket.updated_at = stamp
+        self._touch(ticket, stamp)
+
+    def _touch(self, ticket: Ticket, stamp: int) -> None:
+        """Any change: a new generated_timestamp, a new stream position, a fresh document."""
+        old = (ticket.generated_timestamp, ticket.id)
+        ticket.generated_timestamp = max(stamp, ticket.generated_timestamp + 1)
+        ticket.rendered = None
+        self.stream.move(old, (ticket.generated_timestamp, ticket.id))
+
+
+def _check_safe_update(ticket: Ticket, payload: Mapping[str, Any]) -> None:
+    safe = payload.get("safe_update")
+    if not (safe is True or str(safe).lower() == "true"):
+        return
+    stamp = payload.get("updated_stamp")
+    if stamp is None:
+        return
+    try:
+        moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise errors.invalid_value(f"updated_stamp {stamp!r} is not a time") from exc
+    if int(moment.timestamp()) != ticket.updated_at:
+        raise errors.update_conflict()
