@@ -72,6 +72,13 @@ def scratch_postgres(postgres_server: URL) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def second_scratch_postgres(postgres_server: URL) -> Iterator[str]:
+    """Another new empty PostgreSQL database, for tests that compare two."""
+    with scratch_database(postgres_server) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def postgres_store_url(postgres_server: URL) -> Iterator[str]:
     """One migrated database for the whole session; each test empties it first."""
