@@ -100,14 +100,14 @@ def store_engine(url: str | URL) -> Engine:
             _tune_sqlite(engine)
             return engine
         if backend == "postgresql":
-            connect_args = {
-                "connect_timeout": PG_CONNECT_TIMEOUT_S,
-                # Times come back as UTC without a conversion per value (see UtcDateTime).
-                "options": "-c timezone=UTC",
-            }
-            for name in parsed.query.keys() & connect_args.keys():
-                del connect_args[name]  # the URL's own settings win
-            return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args, **options)
+            timeout = (
+                {}
+                if "connect_timeout" in parsed.query
+                else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+            )
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=timeout, **options)
+            _tune_postgresql(engine)
+            return engine
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise StoreError(f"database URL {masked(url)} cannot be used: {exc}") from exc
     raise StoreError(f"database URL {masked(url)}: only sqlite and postgresql are supported")
@@ -126,6 +126,16 @@ def _create_parent(url: URL) -> None:
     # A first run on the default file should not fail because its folder is missing.
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _tune_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Times then come back as UTC without a conversion per value (see UtcDateTime).
+        # A SET rather than the "options" startup parameter, which pgbouncer refuses.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()  # else the pool's reset-on-return rolls the SET back
 
 
 def _tune_sqlite(engine: Engine) -> None:
