@@ -26,10 +26,10 @@ Convert = Callable[[Any], Any]
 
 
 class BulkUpserts:
-    """Compiled upserts, per dialect, table and set of updated columns."""
+    """Compiled upserts, per dialect, table, inserted columns and updated columns."""
 
     def __init__(self) -> None:
-        self._compiled: dict[tuple[str, str, tuple[str, ...]], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
 
     def upsert(
         self,
@@ -45,10 +45,11 @@ class BulkUpserts:
         first row)."""
         if not rows:
             return
-        key = (conn.dialect.name, table.name, tuple(update))
+        names = tuple(rows[0])
+        key = (conn.dialect.name, table.name, names, tuple(update))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _compile(conn, table, list(rows[0]), update)
+            compiled = self._compiled[key] = _compile(conn, table, list(names), update)
         conn.exec_driver_sql(compiled.sql, [compiled.parameters(row) for row in rows])
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from adapters.store.codec import dumps, loads
-from adapters.store.failures import masked, translated
+from adapters.store.failures import cause_of, masked, translated
 from adapters.store.migrations import SCRIPTS, SchemaStatus, read_status, run_upgrade
 from adapters.store.repository import SqlStore
 from sync.errors import StoreError
@@ -109,7 +109,9 @@ def store_engine(url: str | URL) -> Engine:
             _tune_postgresql(engine)
             return engine
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise StoreError(f"database URL {masked(url)} cannot be used: {exc}") from exc
+        raise StoreError(
+            f"database URL {masked(url)} cannot be used: {cause_of(exc, url)}"
+        ) from exc
     raise StoreError(f"database URL {masked(url)}: only sqlite and postgresql are supported")
 
 
