@@ -11,15 +11,18 @@ adapter:
     409 / 404                                     -> TicketConflict / TicketNotFound
     other 4xx                                     -> ZendeskRejected
 
-zenpy builds ``https://{subdomain}.{domain}/api/v2/...`` URLs. We give it a placeholder
-origin and rebase it here onto the configured base URL, so any URL works (an account,
-``http://127.0.0.1:8080`` for the emulator, a proxy path) without process-global environment
-variables. Absolute URLs the server returns (pagination links) pass through untouched.
+zenpy builds ``https://{subdomain}.{domain}/api/v2/...`` URLs and only deserialises an
+answer whose URL contains its ``{subdomain}.{domain}``. ``zenpy_origin`` splits the
+configured host into those two parts; this session then rebases zenpy's ``https://`` origin
+onto the configured base URL, so ``http://127.0.0.1:8080`` (the emulator) works without
+process-global environment variables. Absolute URLs the server returns (pagination links)
+pass through untouched.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -33,11 +36,6 @@ from sync.errors import (
     ZendeskUnavailable,
 )
 
-#: What zenpy is told its account is; never resolved, always rebased.
-PLACEHOLDER_SUBDOMAIN = "zdsync"
-PLACEHOLDER_DOMAIN = "zendesk.invalid"
-PLACEHOLDER_ORIGIN = f"https://{PLACEHOLDER_SUBDOMAIN}.{PLACEHOLDER_DOMAIN}"
-
 #: Zendesk's documented default when a 429 carries no usable Retry-After.
 DEFAULT_RETRY_AFTER = 60.0
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,6 +48,7 @@ class ZendeskSession(requests.Session):
     def __init__(self, base_url: str, *, timeout: float, user_agent: str) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/")
+        self.zenpy_origin = "https://" + urlsplit(self.base_url).netloc
         self.timeout = timeout
         self.headers["User-Agent"] = user_agent
         self.headers["Accept"] = "application/json"
@@ -59,8 +58,8 @@ class ZendeskSession(requests.Session):
     ) -> requests.Response:
         method = method.decode() if isinstance(method, bytes) else method
         url = url.decode() if isinstance(url, bytes) else url
-        if url.startswith(PLACEHOLDER_ORIGIN):
-            url = self.base_url + url[len(PLACEHOLDER_ORIGIN) :]
+        if url.startswith(self.zenpy_origin) and not url.startswith(self.base_url):
+            url = self.base_url + url[len(self.zenpy_origin) :]
         kwargs.setdefault("timeout", self.timeout)
         try:
             response = super().request(method, url, *args, **kwargs)
@@ -68,6 +67,15 @@ class ZendeskSession(requests.Session):
             raise _unavailable(method.upper(), url, exc) from exc
         check_response(response)
         return response
+
+
+def zenpy_account(base_url: str) -> tuple[str, str] | None:
+    """``(subdomain, domain)`` whose ``subdomain.domain`` is the host of ``base_url``, or
+    None for a host without a dot (``localhost``, a docker service name), which zenpy can
+    only reach through its ZENPY_FORCE_NETLOC override."""
+    netloc = urlsplit(base_url).netloc
+    subdomain, dot, domain = netloc.partition(".")
+    return (subdomain, domain) if dot and subdomain and domain else None
 
 
 def _unavailable(method: str, url: str, exc: requests.RequestException) -> ZendeskUnavailable:

@@ -8,6 +8,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
+from adapters.emulator import cli as emulator_cli
 from adapters.store import schema_status, upgrade
 from sync.checks import FAIL, Check, check_database, check_zendesk
 from sync.cli.wiring import settings_from, store_for, zendesk_for
@@ -23,9 +24,9 @@ from sync.listing import (
     table,
     view_document,
 )
-from sync.ports import MirrorStore
+from sync.ports import MirrorStore, ZendeskReader
 from sync.progress import ProgressBar
-from sync.pull import pull
+from sync.pull import PullReport, pull
 from sync.records import TicketQuery, TicketRecord
 from sync.scheduler import Daemon
 
@@ -64,26 +65,44 @@ def register(sub: Any) -> None:
     p.add_argument("action", choices=("upgrade", "status"))
     p.set_defaults(handler=cmd_db)
 
+    p = sub.add_parser(
+        "emulator",
+        help="serve the bundled Zendesk emulator",
+        description="A stateful fake Zendesk over HTTP for development (docs/emulator.md).",
+    )
+    emulator_cli.add_arguments(p)
+    p.set_defaults(handler=emulator_cli.run)
+
 
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=True)
     store = store_for(settings)
     client = zendesk_for(settings)
-    show = not args.no_progress and not args.quiet
+    try:
+        report = pull_with_progress(
+            client, store, settings, refresh=args.refresh_directory,
+            show=not args.no_progress and not args.quiet,
+        )  # fmt: skip
+    finally:
+        client.close()
+    return 1 if report.errors else 0
+
+
+def pull_with_progress(
+    reader: ZendeskReader, store: MirrorStore, settings: Settings, *, refresh: bool, show: bool
+) -> PullReport:
     bar = ProgressBar(sys.stderr, tty=sys.stderr.isatty()) if show else None
     try:
         report = pull(
-            client, store, settings, SystemClock(),
-            refresh_directory=args.refresh_directory, observer=bar,
-        )  # fmt: skip
+            reader, store, settings, SystemClock(), refresh_directory=refresh, observer=bar
+        )
     finally:
         if bar is not None:
             bar.finish()
-        client.close()
     print(f"sync: {report.summary()}")
     for error in report.errors:
         print(f"  error: {error}", file=sys.stderr)
-    return 1 if report.errors else 0
+    return report
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -106,17 +125,23 @@ def cmd_tickets(args: argparse.Namespace) -> int:
         state=None if args.state == "all" else args.state,
         limit=args.limit,
     )
+    print_list(store, settings, query, as_json=args.json)
+    return 0
+
+
+def print_list(
+    store: MirrorStore, settings: Settings, query: TicketQuery, *, as_json: bool
+) -> None:
     directory = store.load_directory()
     fields = resolve_fields(directory.ticket_fields, settings.system_field)
     rows = list_rows(store.list_tickets(query), system_labels(directory, fields.system))
-    if args.json:
+    if as_json:
         print(json.dumps(rows, indent=2))
     elif rows:
         print(render_list(rows))
         print(f"\n{len(rows)} ticket(s)")
     else:
         print("No tickets in the local mirror match. Run `zdsync sync` first?")
-    return 0
 
 
 def _group_ids(settings: Settings, wanted: list[str]) -> tuple[int, ...]:
@@ -144,9 +169,15 @@ def cmd_ticket(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    doc = _view(store, settings, ticket)
-    print(json.dumps(doc, indent=2) if args.json else render_view(doc))
+    print_view(store, settings, ticket, as_json=args.json)
     return 0
+
+
+def print_view(
+    store: MirrorStore, settings: Settings, ticket: TicketRecord, *, as_json: bool
+) -> None:
+    doc = _view(store, settings, ticket)
+    print(json.dumps(doc, indent=2) if as_json else render_view(doc))
 
 
 def _view(store: MirrorStore, settings: Settings, ticket: TicketRecord) -> dict[str, Any]:
