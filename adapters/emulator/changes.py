@@ -205,10 +205,11 @@ def set_tags(after: Values, payload: Mapping[str, Any]) -> None:
 
 
 def normalise_tags(value: Any) -> list[str]:
-    """Zendesk tags are lower case without spaces; a string is split on whitespace."""
+    """Zendesk tags are lower case without spaces: text is split on whitespace."""
     if value is None:
         return []
-    words = value.split() if isinstance(value, str) else [str(v) for v in value]
+    items = [value] if isinstance(value, str) else value
+    words = [word for item in items for word in str(item).split()]
     tags: list[str] = []
     for word in words:
         tag = word.strip().lower()
