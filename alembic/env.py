@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import Connection
 
 from adapters.store.engine import store_engine
 from adapters.store.schema import metadata
-from alembic import context
 
 
 def run_on(connection: Connection) -> None:

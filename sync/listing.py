@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sync.records import AuditRecord, Directory, TicketRecord, TicketSummary, UserRecord
+from sync.records import (
+    AuditRecord,
+    Directory,
+    TicketRecord,
+    TicketSummary,
+    UserRecord,
+    list_state,
+)
 
 LIST_COLUMNS = ("ID", "Entity", "System", "Subject", "Created at", "Last Update", "State")
 _WIDTHS = {"Entity": 22, "System": 18, "Subject": 44}
@@ -137,7 +144,7 @@ def view_document(
         "id": ticket.id,
         "subject": ticket.subject,
         "status": ticket.status,
-        "state": "Closed" if ticket.status in {"solved", "closed", "deleted"} else "Open",
+        "state": list_state(ticket.status),
         "entity": names.get("entity"),
         "system": names.get("system"),
         "group": names.get("group"),

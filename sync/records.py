@@ -17,6 +17,13 @@ JsonObject = Mapping[str, Any]
 
 #: Ticket statuses Zendesk reports. ``deleted`` only appears in the incremental export.
 TICKET_STATUSES = frozenset({"new", "open", "pending", "hold", "solved", "closed", "deleted"})
+#: Seed 000's "Ticket Closed" state: "the issue is considered to be resolved".
+CLOSED_STATUSES = frozenset({"solved", "closed", "deleted"})
+
+
+def list_state(status: str) -> str:
+    """Seed 000's two states: Open ("still underway") or Closed ("resolved")."""
+    return "Closed" if status in CLOSED_STATUSES else "Open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +202,7 @@ class TicketSummary:
 
     @property
     def state(self) -> str:
-        """Seed 000 knows two states: the issue is underway (Open) or resolved (Closed)."""
-        return "Closed" if self.status in {"solved", "closed", "deleted"} else "Open"
+        return list_state(self.status)
 
 
 #: What became of a decision: waiting; applied in Zendesk; lost a race with an agent (409,

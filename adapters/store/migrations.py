@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 
 from adapters.store import schema
-from alembic import command
 
 #: The project's Alembic directory (env.py, versions/); the package is installed editable.
 SCRIPTS = Path(__file__).resolve().parents[2] / "alembic"

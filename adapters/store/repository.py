@@ -22,6 +22,7 @@ from adapters.store.directory import chunks, read_directory, read_users, replace
 from adapters.store.failures import translated
 from sync.ports import Clock
 from sync.records import (
+    CLOSED_STATUSES,
     AuditBatch,
     AuditRecord,
     Directory,
@@ -32,7 +33,6 @@ from sync.records import (
 )
 
 #: Seed 000's "Closed" state (see ``TicketSummary.state``); everything else is "Open".
-CLOSED_STATUSES = ("solved", "closed", "deleted")
 
 _T = schema.tickets
 
@@ -274,9 +274,9 @@ def _list_query(query: TicketQuery) -> Select[Any]:
     if query.group_ids:
         stmt = stmt.where(_T.c.group_id.in_(query.group_ids))
     if query.state == "closed":
-        stmt = stmt.where(_T.c.status.in_(CLOSED_STATUSES))
+        stmt = stmt.where(_T.c.status.in_(sorted(CLOSED_STATUSES)))
     elif query.state == "open":
-        stmt = stmt.where(_T.c.status.not_in(CLOSED_STATUSES))
+        stmt = stmt.where(_T.c.status.not_in(sorted(CLOSED_STATUSES)))
     elif query.state is not None:
         raise ValueError(
             f"TicketQuery.state: expected 'open', 'closed' or None, got {query.state!r}"

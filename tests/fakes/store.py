@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from sync.ports import Clock
 from sync.records import (
+    CLOSED_STATUSES,
     AuditBatch,
     AuditRecord,
     Directory,
@@ -28,8 +29,6 @@ from sync.records import (
 )
 
 T = TypeVar("T")
-
-CLOSED_STATUSES = frozenset({"solved", "closed", "deleted"})
 
 
 class InjectedFault(RuntimeError):

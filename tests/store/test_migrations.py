@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -16,7 +17,6 @@ from sqlalchemy import inspect, text
 from adapters.store import open_store, schema_status, store_engine, upgrade
 from adapters.store.migrations import SCRIPTS, alembic_config
 from adapters.store.schema import metadata
-from alembic import command
 from sync.errors import StoreError
 
 EXTRA_REVISION = '''"""A later migration, for tests: the code is now ahead of the database."""
