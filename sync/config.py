@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from rules.config import Account, Group, RulesConfig, parse_rules_config
 from sync.errors import ConfigError, ConfigProblem
 
 DEFAULT_CONFIG_PATH = Path("zdsync.yaml")
@@ -101,8 +102,21 @@ class Settings:
     system_field: int | str | None
     sync: SyncSettings
     zendesk: ZendeskSettings | None
-    #: The ``rules:`` section as written; parsed by rules.config.
-    rules: Mapping[str, Any] = field(default_factory=dict)
+    #: The ``rules:`` section, parsed; the account's ids are added at run time.
+    rules: RulesConfig = field(default_factory=RulesConfig)
+
+    def rules_for(
+        self, *, worker_id: int | None, total_time: int | None, last_update_time: int | None
+    ) -> RulesConfig:
+        """The rules' configuration with this account's ids resolved."""
+        account = Account(
+            worker_id=worker_id,
+            ispnext_groups=tuple(Group(g.id, g.name) for g in self.ispnext_groups),
+            partner_groups=tuple(Group(g.id, g.name) for g in self.partner_groups),
+            total_time_field_id=total_time,
+            last_update_time_field_id=last_update_time,
+        )
+        return self.rules.with_account(account)
 
     @property
     def mirrored_group_ids(self) -> frozenset[int]:
@@ -341,8 +355,11 @@ def _instant(reader: _Reader, value: Any, key: str) -> datetime | None:
     return None
 
 
-def _rules_section(reader: _Reader, value: Any) -> Mapping[str, Any]:
-    return dict(reader.mapping(value, "rules"))
+def _rules_section(reader: _Reader, value: Any) -> RulesConfig:
+    config, problems = parse_rules_config(reader.mapping(value, "rules"))
+    for where, message in problems:
+        reader.problem(where, message)
+    return config or RulesConfig()
 
 
 def _log_level(env: Mapping[str, str], problems: list[ConfigProblem]) -> str:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 CURSOR_KEY = "export.after_cursor"
 DIRECTORY_REFRESHED_KEY = "directory.refreshed_at"
+#: The worker's own Zendesk user: the rules ignore its audits and it authors its notes.
+WORKER_ID_KEY = "worker.user_id"
 DIRECTORY_MAX_AGE = timedelta(minutes=60)
 #: Zendesk refuses an export start_time less than a minute in the past.
 EXPORT_LAG = timedelta(minutes=1)
@@ -114,12 +116,14 @@ class Puller:
         last = self.store.read_state(DIRECTORY_REFRESHED_KEY)
         if force or last is None or now - datetime.fromisoformat(last) >= DIRECTORY_MAX_AGE:
             try:
+                me = self.reader.whoami()
                 directory = self.reader.directory()
             except ZendeskError as exc:
                 self.report.errors.append(f"directory: {exc}")
                 log.error("directory refresh failed, keeping the stored one: %s", exc)
             else:
                 self.store.save_directory(directory)
+                self.store.write_state(WORKER_ID_KEY, str(me.id))
                 self.store.write_state(DIRECTORY_REFRESHED_KEY, now.isoformat())
                 self.report.directory_refreshed = True
                 log.info("directory: %s", _directory_counts(directory))

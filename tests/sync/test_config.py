@@ -165,3 +165,19 @@ def test_plain_http_to_another_host_needs_an_explicit_opt_in() -> None:
     assert any("ZDSYNC_ALLOW_INSECURE_HTTP" in p for p in problems_of(GOOD, env))
     allowed = {**env, "ZDSYNC_ALLOW_INSECURE_HTTP": "1"}
     assert load(GOOD, allowed).require_zendesk().url == "http://emulator:8080"
+
+
+def test_the_rules_section_is_checked_at_start_up_with_the_other_problems() -> None:
+    text = GOOD + "rules:\n  hand_back: {after: soon}\n  submit_as_open: {colour: red}\n"
+    problems = problems_of(text)
+    assert any(p.startswith("zdsync.yaml: rules.hand_back.after") for p in problems), problems
+    assert any(p.startswith("zdsync.yaml: rules.submit_as_open.colour") for p in problems)
+
+
+def test_rules_get_the_account_ids_at_run_time() -> None:
+    settings = load(GOOD + "rules:\n  hand_back: {after: 90m}\n")
+    rules = settings.rules_for(worker_id=1, total_time=360002, last_update_time=360003)
+    assert rules.hand_back.after.total_seconds() == 90 * 60
+    assert rules.account.worker_id == 1
+    assert rules.account.partner_group_ids == {200, 300}
+    assert rules.account.total_time_field == "360002"

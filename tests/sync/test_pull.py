@@ -10,7 +10,7 @@ import pytest
 from sync.clock import FixedClock
 from sync.config import GroupRef, Settings, SyncSettings
 from sync.errors import TicketNotFound, ZendeskRejected, ZendeskUnavailable
-from sync.pull import CURSOR_KEY, pull
+from sync.pull import CURSOR_KEY, WORKER_ID_KEY, pull
 from sync.records import GroupRecord, TicketQuery
 from tests.fakes.store import FakeStore
 from tests.fakes.zendesk import EPOCH, FakeZendesk, make_audit, make_ticket
@@ -67,6 +67,7 @@ def test_a_backfill_mirrors_partner_tickets_with_their_audits(
     assert (report.pages, report.exported, report.kept, report.audits_fetched) == (3, 5, 3, 3)
     assert report.errors == []
     assert zendesk.calls["directory"] == 1
+    assert store.read_state(WORKER_ID_KEY) == "1"
 
 
 def test_a_second_pull_with_nothing_new_costs_one_export_request(
@@ -76,7 +77,7 @@ def test_a_second_pull_with_nothing_new_costs_one_export_request(
     zendesk.calls.clear()
     clock.advance(timedelta(minutes=5))
     report = pull(zendesk, store, SETTINGS, clock)
-    assert dict(zendesk.calls) == {"export": 1}
+    assert dict(zendesk.calls) == {"export": 1}  # no whoami, no directory within the hour
     assert (report.exported, report.kept, report.audits_fetched) == (0, 0, 0)
 
 
