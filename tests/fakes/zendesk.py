@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync.errors import ZendeskError
+from sync.errors import TicketNotFound, ZendeskError
 from sync.records import (
     AuditBatch,
     AuditRecord,
@@ -151,4 +151,6 @@ class FakeZendesk:
 
     def ticket_audits(self, ticket_id: int) -> AuditBatch:
         self._maybe_fail("audits")
+        if ticket_id not in self.tickets:
+            raise TicketNotFound(f"GET ticket {ticket_id} audits: 404", status=404)
         return AuditBatch(ticket_id=ticket_id, audits=tuple(self.audits.get(ticket_id, ())))
