@@ -30,7 +30,8 @@ TOKEN = "contract-token"
 
 
 class World(Protocol):
-    reader: ZendeskReader
+    @property
+    def reader(self) -> ZendeskReader: ...
 
     def start_time(self) -> int: ...
 
@@ -68,14 +69,16 @@ def scenario_mapping() -> dict[str, Any]:
 
 
 class EmulatorWorld:
-    def __init__(self, emulator: Emulator, sleeps: list[float]) -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
+        #: What the client's retries and pacer slept: recorded, never slept.
+        self.sleeps: list[float] = []
         zendesk = ZendeskSettings(
             url=emulator.base_url, email="zdsync@ispnext.example", token=Secret(TOKEN),
             oauth_token=None,
         )  # fmt: skip
         self.reader = ZendeskClient(
-            zendesk, SyncSettings(page_size=PAGE_SIZE, max_attempts=4), sleep=sleeps.append
+            zendesk, SyncSettings(page_size=PAGE_SIZE, max_attempts=4), sleep=self.sleeps.append
         )
 
     def start_time(self) -> int:
@@ -92,7 +95,7 @@ def emulator_world(rate_limits: RateLimits | None = None) -> Iterator[EmulatorWo
     scenario = Scenario.from_mapping(scenario_mapping(), source="contract")
     limits = rate_limits if rate_limits is not None else RateLimits.disabled()
     with Emulator(scenario, rate_limits=limits) as emulator:
-        world = EmulatorWorld(emulator, [])
+        world = EmulatorWorld(emulator)
         try:
             yield world
         finally:
