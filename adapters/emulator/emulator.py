@@ -86,7 +86,10 @@ class Emulator:
         world.base_url = application.base_url = f"http://{host}:{port}"
         self._world, self._server = world, server
         self._thread = threading.Thread(
-            target=server.serve_forever, name=f"zendesk-emulator-{port}", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # close() returns within one poll
+            name=f"zendesk-emulator-{port}",
+            daemon=True,
         )
         self._thread.start()
         return self
