@@ -125,10 +125,14 @@ class DecisionStore(Protocol):
     """What decide and push need of the local model (issues 3 and 4). Implemented by the
     same store as ``MirrorStore``; every method is one transaction."""
 
-    def decide_candidates(self, now: datetime) -> tuple[list[int], int]:
+    def decide_candidates(
+        self, now: datetime, *, everything: bool = False
+    ) -> tuple[list[int], int]:
         """Tickets to evaluate: written (row or audits) since the last recorded decide mark,
         or whose next due time is at or before ``now``; and the mark to record once they are
-        decided. With nothing changed and nothing due: ``([], current mark)``."""
+        decided. With nothing changed and nothing due: ``([], current mark)``.
+        ``everything``: every mirrored ticket, for when what the rules read besides the
+        tickets (their configuration, the directory) changed. Ids in ascending order."""
         ...
 
     def load_bundles(self, ids: Collection[int]) -> list[TicketBundle]:

@@ -71,10 +71,10 @@ def read_users(conn: Connection, ids: Collection[int] | None) -> dict[int, UserR
     return found
 
 
-def chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterable[Sequence[int]]:
-    """``ids`` in slices small enough for one ``IN (...)``."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def chunks(items: Sequence[T], size: int = ID_CHUNK) -> Iterable[Sequence[T]]:
+    """``items`` (ids, keys) in slices small enough for one ``IN (...)``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _insert(conn: Connection, table: Table, values: list[rows.Row]) -> None:

@@ -1,4 +1,5 @@
-"""``SqlStore``: the ``MirrorStore`` port on SQLAlchemy Core, for SQLite and PostgreSQL.
+"""``SqlStore``: the ``MirrorStore`` and ``DecisionStore`` ports on SQLAlchemy Core, for
+SQLite and PostgreSQL.
 
 Every public method runs in one transaction (``engine.begin()``), so it is applied whole
 or not at all. Writes are bulk ``INSERT .. ON CONFLICT DO UPDATE`` statements, one
@@ -9,30 +10,30 @@ same rows.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, Table, func, select, update
+from sqlalchemy import Connection, Engine, Table, func, select, update
 
-from adapters.store import rows, schema
+from adapters.store import decisions, rows, schema
 from adapters.store.bulk import BulkUpserts
 from adapters.store.directory import chunks, read_directory, read_users, replace_directory
 from adapters.store.failures import translated
+from adapters.store.listing import list_query
 from sync.ports import Clock
 from sync.records import (
-    CLOSED_STATUSES,
     AuditBatch,
     AuditRecord,
     Directory,
+    OutboxEntry,
+    TicketBundle,
     TicketQuery,
     TicketRecord,
     TicketSummary,
     UserRecord,
 )
-
-#: Seed 000's "Closed" state (see ``TicketSummary.state``); everything else is "Open".
 
 _T = schema.tickets
 
@@ -151,7 +152,7 @@ class SqlStore:
     def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:
         """Seed 000's List Mode: latest update first, then the higher id."""
         with self._transaction("list_tickets") as conn:
-            result = conn.execute(_list_query(query))
+            result = conn.execute(list_query(query))
             return [TicketSummary(**row) for row in result.mappings()]
 
     def get_ticket(self, ticket_id: int) -> TicketRecord | None:
@@ -192,16 +193,53 @@ class SqlStore:
                 for table in schema.metadata.sorted_tables
             }
 
-    def changed_since(self, mark: int) -> tuple[list[int], int]:
-        """Ids of tickets written (row or audits) after ``mark``, and the new mark.
+    # -- DecisionStore (sync.ports): the SQL lives in adapters.store.decisions --------
 
-        Not part of the ``MirrorStore`` port yet: the hook for "decide only what changed"
-        (issue 3). A mark of 0 returns every ticket.
-        """
-        query = select(_T.c.id, _T.c.changed_seq).where(_T.c.changed_seq > mark)
-        with self._transaction("changed_since") as conn:
-            found = conn.execute(query.order_by(_T.c.changed_seq, _T.c.id)).all()
-        return [row.id for row in found], max((row.changed_seq for row in found), default=mark)
+    def decide_candidates(
+        self, now: datetime, *, everything: bool = False
+    ) -> tuple[list[int], int]:
+        with self._transaction("decide_candidates") as conn:
+            return decisions.candidates(conn, now, everything=everything)
+
+    def load_bundles(self, ids: Collection[int]) -> list[TicketBundle]:
+        with self._transaction("load_bundles") as conn:
+            return decisions.load_bundles(conn, ids)
+
+    def record_decisions(
+        self,
+        entries: Sequence[OutboxEntry],
+        *,
+        next_due: Mapping[int, datetime | None],
+        mark: int | None,
+    ) -> list[str]:
+        """Enqueue, schedule and mark in one transaction; the mark is written last."""
+        with self._transaction("record_decisions") as conn:
+            new = decisions.enqueue(conn, entries, now=self._clock.now())
+            decisions.schedule(conn, next_due, self._bulk)
+            if mark is not None:
+                self._put_state(conn, decisions.DECIDE_MARK_KEY, str(mark))
+        return new
+
+    def outbox(
+        self, *, states: Collection[str] | None = None, ticket_id: int | None = None
+    ) -> list[OutboxEntry]:
+        with self._transaction("outbox") as conn:
+            return decisions.read_outbox(conn, states=states, ticket_id=ticket_id)
+
+    def settle(
+        self,
+        key: str,
+        *,
+        state: str,
+        error: str | None = None,
+        audit_id: int | None = None,
+        created_ticket_id: int | None = None,
+    ) -> None:
+        with self._transaction("settle") as conn:
+            decisions.settle(
+                conn, key, state=state, error=error, audit_id=audit_id,
+                created_ticket_id=created_ticket_id, now=self._clock.now(),
+            )  # fmt: skip
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[Connection]:
@@ -252,36 +290,6 @@ def _next_seq(conn: Connection) -> int:
     # One writer at a time (the cycle), so the highest mark plus one is a fresh mark.
     highest = conn.execute(select(func.max(_T.c.changed_seq))).scalar()
     return (highest or 0) + 1
-
-
-def _list_query(query: TicketQuery) -> Select[Any]:
-    orgs, groups = schema.organizations, schema.groups
-    stmt = select(
-        _T.c.id,
-        orgs.c.name.label("entity"),
-        _T.c.system,
-        _T.c.subject,
-        _T.c.created_at,
-        _T.c.updated_at,
-        _T.c.status,
-        _T.c.group_id,
-        groups.c.name.label("group_name"),
-    ).select_from(
-        _T.outerjoin(orgs, orgs.c.id == _T.c.organization_id).outerjoin(
-            groups, groups.c.id == _T.c.group_id
-        )
-    )
-    if query.group_ids:
-        stmt = stmt.where(_T.c.group_id.in_(query.group_ids))
-    if query.state == "closed":
-        stmt = stmt.where(_T.c.status.in_(sorted(CLOSED_STATUSES)))
-    elif query.state == "open":
-        stmt = stmt.where(_T.c.status.not_in(sorted(CLOSED_STATUSES)))
-    elif query.state is not None:
-        raise ValueError(
-            f"TicketQuery.state: expected 'open', 'closed' or None, got {query.state!r}"
-        )
-    return stmt.order_by(_T.c.updated_at.desc(), _T.c.id.desc()).limit(query.limit)
 
 
 def _non_key(table: Table) -> tuple[str, ...]:

@@ -216,5 +216,39 @@ sync_state = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+outbox = Table(
+    "outbox",
+    metadata,
+    # Insertion order: "oldest decision first" among decisions of the same instant.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # rule:ticket:cause (rules.decision.decision_key); unique, so deciding twice enqueues once.
+    Column("key", Text, nullable=False, unique=True),
+    Column("ticket_id", BigInteger, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("actions", _json(nullable=False), nullable=False),
+    Column("facts", _json(nullable=False), nullable=False),
+    # pending / applied / conflict / skipped / failed (sync.records.OUTBOX_STATES).
+    Column("state", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("audit_id", BigInteger),
+    Column("created_ticket_id", BigInteger),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "state", "id"),
+    Index(None, "ticket_id", "id"),
+)
+
+# When a time-based rule next becomes true for a ticket (rules.engine.next_due); a ticket
+# without a row has nothing due by time alone. Kept apart from ``tickets`` so that the
+# mirror's upserts never touch it and the table holds only the tickets that wait for a time.
+ticket_due = Table(
+    "ticket_due",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("next_due_at", UtcDateTime, nullable=False),
+    Index(None, "next_due_at"),
+)
+
 #: The directory's tables, replaced together by ``save_directory``.
 DIRECTORY_TABLES = (users, groups, group_memberships, organizations, ticket_fields, custom_statuses)

@@ -1,4 +1,5 @@
-"""``FakeStore``: the ``MirrorStore`` port in memory, for the cycle's unit tests.
+"""``FakeStore``: the ``MirrorStore`` and ``DecisionStore`` ports in memory, for the
+cycle's unit tests.
 
 A plain class (it subclasses nothing) that keeps records in dicts. Every write works on a
 copy of the state and swaps it in at the end, so a failure half-way leaves nothing
@@ -9,7 +10,7 @@ over it and over ``SqlStore`` on SQLite and PostgreSQL, so the two cannot drift.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,11 +23,14 @@ from sync.records import (
     AuditRecord,
     Directory,
     EventRecord,
+    OutboxEntry,
+    TicketBundle,
     TicketQuery,
     TicketRecord,
     TicketSummary,
     UserRecord,
 )
+from tests.fakes import decisions
 
 T = TypeVar("T")
 
@@ -44,21 +48,27 @@ class _Mirrored:
 
 
 @dataclass
-class _State:
+class FakeState:
     tickets: dict[int, _Mirrored] = field(default_factory=dict)
     audits: dict[int, AuditRecord] = field(default_factory=dict)
     events: dict[int, EventRecord] = field(default_factory=dict)
     directory: Directory = field(default_factory=Directory)
     sync_state: dict[str, str] = field(default_factory=dict)
+    #: By key, in the order enqueued.
+    outbox: dict[str, OutboxEntry] = field(default_factory=dict)
+    #: Each ticket's next due time (tickets with none have no entry).
+    due: dict[int, datetime] = field(default_factory=dict)
 
-    def copy(self) -> _State:
+    def copy(self) -> FakeState:
         # Records are frozen, so copying the containers is a full snapshot.
-        return _State(
+        return FakeState(
             dict(self.tickets),
             dict(self.audits),
             dict(self.events),
             self.directory,
             dict(self.sync_state),
+            dict(self.outbox),
+            dict(self.due),
         )
 
     def next_seq(self) -> int:
@@ -71,7 +81,7 @@ class FakeStore:
 
     def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
-        self._state = _State()
+        self._state = FakeState()
         self.failing_keys: set[str] = set()
 
     def read_state(self, key: str) -> str | None:
@@ -223,22 +233,64 @@ class FakeStore:
             "ticket_fields": len(directory.ticket_fields),
             "custom_statuses": len(directory.custom_statuses),
             "sync_state": len(state.sync_state),
+            "outbox": len(state.outbox),
+            "ticket_due": len(state.due),
         }
 
-    def changed_since(self, mark: int) -> tuple[list[int], int]:
-        """Ids of tickets written (row or audits) after ``mark``, and the new mark."""
-        changed = sorted(
-            (m.changed_seq, i) for i, m in self._state.tickets.items() if m.changed_seq > mark
-        )
-        return [i for _, i in changed], max((seq for seq, _ in changed), default=mark)
+    # -- DecisionStore (sync.ports); the bookkeeping lives in tests.fakes.decisions ----
+
+    def decide_candidates(
+        self, now: datetime, *, everything: bool = False
+    ) -> tuple[list[int], int]:
+        return decisions.candidates(self._state, now, everything=everything)
+
+    def load_bundles(self, ids: Collection[int]) -> list[TicketBundle]:
+        found = sorted(set(ids) & self._state.tickets.keys())
+        return [
+            TicketBundle(self._state.tickets[i].ticket, tuple(self.get_audits(i))) for i in found
+        ]
+
+    def record_decisions(
+        self,
+        entries: Sequence[OutboxEntry],
+        *,
+        next_due: Mapping[int, datetime | None],
+        mark: int | None,
+    ) -> list[str]:
+        with self._transaction() as state:
+            new = decisions.enqueue(state, entries, now=self._clock.now())
+            decisions.schedule(state, next_due)
+            if mark is not None:
+                self._put_state(state, decisions.DECIDE_MARK_KEY, str(mark))
+        return new
+
+    def outbox(
+        self, *, states: Collection[str] | None = None, ticket_id: int | None = None
+    ) -> list[OutboxEntry]:
+        return decisions.read_outbox(self._state, states=states, ticket_id=ticket_id)
+
+    def settle(
+        self,
+        key: str,
+        *,
+        state: str,
+        error: str | None = None,
+        audit_id: int | None = None,
+        created_ticket_id: int | None = None,
+    ) -> None:
+        with self._transaction() as working:
+            decisions.settle(
+                working, key, state=state, error=error, audit_id=audit_id,
+                created_ticket_id=created_ticket_id, now=self._clock.now(),
+            )  # fmt: skip
 
     @contextmanager
-    def _transaction(self) -> Iterator[_State]:
+    def _transaction(self) -> Iterator[FakeState]:
         working = self._state.copy()
         yield working
         self._state = working
 
-    def _put_state(self, state: _State, key: str, value: str | None) -> None:
+    def _put_state(self, state: FakeState, key: str, value: str | None) -> None:
         if key in self.failing_keys:
             raise InjectedFault(f"writing state key {key!r} fails (injected)")
         if value is None:

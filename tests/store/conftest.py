@@ -24,17 +24,15 @@ from sqlalchemy.engine import URL, make_url
 from adapters.store import SqlStore, open_store, store_engine
 from adapters.store import schema as tables
 from sync.clock import FixedClock
-from sync.ports import MirrorStore
+from sync.ports import DecisionStore, MirrorStore
 from tests.fakes.store import FakeStore
 
 POSTGRES_ENV = "ZDSYNC_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-class ContractStore(MirrorStore, Protocol):
-    """The port plus what both implementations offer ahead of it (issue 3's hook)."""
-
-    def changed_since(self, mark: int) -> tuple[list[int], int]: ...
+class ContractStore(MirrorStore, DecisionStore, Protocol):
+    """Both ports, as both implementations offer them."""
 
 
 @dataclass

@@ -26,6 +26,8 @@ TABLES = {
     "ticket_fields",
     "custom_statuses",
     "sync_state",
+    "outbox",
+    "ticket_due",
 }
 
 

@@ -202,19 +202,3 @@ def test_times_come_back_as_the_same_aware_utc_instants(backend: Backend) -> Non
     for value, expected in pairs:
         assert value == expected and value.utcoffset() == timedelta(0)
         assert value.microsecond == expected.microsecond == T0.microsecond == 123456
-
-
-def test_changed_since_follows_page_and_audit_writes(backend: Backend) -> None:
-    store = backend.store
-    assert store.changed_since(0) == ([], 0)
-    store.save_export_page([ticket(1), ticket(2)], needs_audits=[1], cursor_key=CURSOR, cursor="c1")
-    changed, mark = store.changed_since(0)
-    assert sorted(changed) == [1, 2]
-    assert store.changed_since(mark) == ([], mark)
-
-    store.save_audits(AuditBatch(1, (audit(11, 1),)))
-    store.clear_audit_flag(2)
-    changed, newer = store.changed_since(mark)
-    assert (changed, newer > mark) == ([1], True)
-    store.save_export_page([ticket(3)], needs_audits=(), cursor_key=CURSOR, cursor="c2")
-    assert store.changed_since(newer)[0] == [3]
