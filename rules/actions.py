@@ -153,10 +153,15 @@ def _check_type(kind: str, name: str, value: object, annotation: object) -> None
         raise ValueError(f"{kind}.{name}: expected {annotation}, got {value!r}")
 
 
+def is_tag(value: object) -> bool:
+    """A Zendesk tag is one word: no spaces anywhere."""
+    return isinstance(value, str) and value.split() == [value]
+
+
 def _tag_set(kind: str, tags: tuple[str, ...], *, empty: bool = False) -> tuple[str, ...]:
     if not tags and not empty:
         raise ValueError(f"{kind}: needs at least one tag")
     for tag in tags:
-        if not isinstance(tag, str) or not tag or any(ch.isspace() for ch in tag):
+        if not is_tag(tag):
             raise ValueError(f"{kind}: {tag!r} is not a Zendesk tag")
     return tuple(sorted(set(tags)))

@@ -53,8 +53,9 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from rules.actions import is_tag
 from rules.calendar import BusinessHours
-from rules.config_reader import Problems, Section, is_tag, read_business_hours
+from rules.config_reader import Problems, Section, read_business_hours
 from rules.template import template_problem
 
 HAND_BACK_PLACEHOLDERS = frozenset(
@@ -113,14 +114,19 @@ class Account:
     #: "Time spent last update (sec)".
     total_time_field_id: int | None = None
     last_update_time_field_id: int | None = None
+    # Derived once: the rules test membership for every ticket they look at.
+    partner_group_ids: frozenset[int] = field(init=False, repr=False, compare=False)
+    ispnext_group_ids: frozenset[int] = field(init=False, repr=False, compare=False)
+    #: The Total's field id as audit events name it (a string), or None.
+    total_time_field: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def partner_group_ids(self) -> frozenset[int]:
-        return frozenset(group.id for group in self.partner_groups)
-
-    @property
-    def ispnext_group_ids(self) -> frozenset[int]:
-        return frozenset(group.id for group in self.ispnext_groups)
+    def __post_init__(self) -> None:
+        partner = frozenset(group.id for group in self.partner_groups)
+        object.__setattr__(self, "partner_group_ids", partner)
+        ispnext = frozenset(group.id for group in self.ispnext_groups)
+        object.__setattr__(self, "ispnext_group_ids", ispnext)
+        total = self.total_time_field_id
+        object.__setattr__(self, "total_time_field", None if total is None else str(total))
 
     def group_name(self, group_id: int | None) -> str:
         """The configured name of a group, or ``group <id>`` for any other."""

@@ -14,6 +14,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rules.actions import is_tag
 from rules.calendar import WEEKDAYS, BusinessHours, Span
 from rules.template import template_problem
 
@@ -123,10 +124,6 @@ class Section:
             self.report(self.at(key), f"expected a list of Zendesk tags, got {value!r}")
             return default
         return tuple(value)
-
-
-def is_tag(value: object) -> bool:
-    return isinstance(value, str) and bool(value) and not any(ch.isspace() for ch in value)
 
 
 def parse_seconds(value: object) -> int | None:

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from rules import follow_up, hand_back, submit_as_open, time_entry_note
 from rules.config import RulesConfig
-from rules.decision import Decision, Rule, Verdict
+from rules.decision import Decision, Rule, Verdict, because
 from rules.model import TicketView
 
 #: In the order their actions are merged into one update per ticket.
@@ -31,13 +31,15 @@ def decide(views: Iterable[TicketView], config: RulesConfig, now: datetime) -> l
     """
     _check_now(now)
     checks = [rule.check for rule in RULES if rule.enabled(config)]
+    account = config.account
     decisions: list[Decision] = []
     for view in views:
-        _check_view(view, config)
+        if view.directory.account is not account:
+            _check_view(view, config)
         for check in checks:
-            verdict = check(view, config, now)
-            if verdict.decisions:
-                decisions.extend(verdict.decisions)
+            made = check(view, config, now)[0]
+            if made:
+                decisions.extend(made)
     return decisions
 
 
@@ -48,10 +50,10 @@ def explain(view: TicketView, config: RulesConfig, now: datetime) -> list[Verdic
     verdicts = []
     for rule in RULES:
         if rule.enabled(config):
-            verdicts.append(rule.check(view, config, now))
+            verdicts.append(rule.verdict(view, config, now))
         else:
             reason = f"disabled in the configuration (rules.{rule.section}.enabled)"
-            verdicts.append(Verdict(rule.name, reason, {}))
+            verdicts.append(Verdict(rule.name, because(reason)))
     return verdicts
 
 

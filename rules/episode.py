@@ -9,14 +9,16 @@ hand back is what ends an episode.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
-from rules.model import TicketView, as_seconds
+from rules.model import Audit, TicketView, Value, as_seconds
 
 
-@dataclass(frozen=True, slots=True)
-class Episode:
+class Episode(NamedTuple):
+    """One stay in a partner group (a NamedTuple: the rules build one for every ticket they
+    look at, and a frozen dataclass costs several times as much to build)."""
+
     #: The audit that moved the ticket into the partner group: the episode's identity.
     audit_id: int
     group_id: int
@@ -33,45 +35,86 @@ class Episode:
 
 def find_episodes(view: TicketView) -> tuple[Episode, ...]:
     """Every partner episode of ``view``, oldest first, from its audits."""
-    account = view.directory.account
-    partner_ids = account.partner_group_ids
-    total_field = str(account.total_time_field_id) if account.total_time_field_id else None
+    partner_ids = view.directory.account.partner_group_ids
     episodes: list[Episode] = []
-    assignee: int | None = None
-    total = 0
-    for audit in view.audits:
-        group = audit.change("group_id")
-        moved = audit.change("assignee_id")
-        before = moved.old if moved else assignee
-        if moved:
-            assignee = moved.new if isinstance(moved.new, int) else None
-        tracked = audit.change(total_field) if total_field else None
-        if tracked:
-            total = as_seconds(tracked.new) or 0
+    for index, audit in enumerate(view.audits):
+        group = audit.changes.get("group_id")
         if group is None or group.new == group.old:
             continue
         if episodes and episodes[-1].ended_at is None:
-            episodes[-1] = replace(episodes[-1], ended_at=audit.created_at)
-        if group.new in partner_ids and isinstance(group.new, int):
-            came_from = group.old if isinstance(group.old, int) else None
-            episodes.append(
-                Episode(
-                    audit_id=audit.id,
-                    group_id=group.new,
-                    started_at=audit.created_at,
-                    started_by=audit.author_id,
-                    came_from_group_id=came_from,
-                    previous_assignee_id=before if isinstance(before, int) else None,
-                    total_at_start=total,
-                )
-            )
+            episodes[-1] = episodes[-1]._replace(ended_at=audit.created_at)
+        if isinstance(group.new, int) and group.new in partner_ids:
+            episodes.append(_begin(view, index, group.new, group.old))
     return tuple(episodes)
 
 
 def current_episode(view: TicketView) -> Episode | None:
-    """The episode the ticket is in now: the last one, if it has not ended and the ticket
-    is still in its group (a mirror without the latest audits has no current episode)."""
-    episodes = find_episodes(view)
-    if episodes and episodes[-1].ended_at is None and episodes[-1].group_id == view.group_id:
-        return episodes[-1]
+    """The episode the ticket is in now: begun by the last audit that changed its group, if
+    that moved it into the partner group it is still in (a mirror without the latest audits
+    has none). The same as ``find_episodes(view)[-1]`` when that one has not ended."""
+    index = episode_start(view)
+    return None if index is None else episode_at(view, index)
+
+
+def episode_at(view: TicketView, index: int) -> Episode:
+    """The episode begun by ``view.audits[index]``, an audit that moved the ticket into a
+    partner group (as ``episode_start`` finds)."""
+    group = view.audits[index].changes["group_id"]
+    group_id = group.new if isinstance(group.new, int) else 0
+    return _begin(view, index, group_id, group.old)
+
+
+def episode_start(view: TicketView) -> int | None:
+    """Index in ``view.audits`` of the audit that began the current episode, or None.
+
+    Found from the end, without building the episode: the rules ask it of every ticket.
+    """
+    audits = view.audits
+    for index in range(len(audits) - 1, -1, -1):
+        group = audits[index].changes.get("group_id")
+        if group is None or group.new == group.old:
+            continue
+        new = group.new
+        if new != view.group_id or new not in view.directory.account.partner_group_ids:
+            return None
+        return index
     return None
+
+
+def _begin(view: TicketView, index: int, group_id: int, came_from: Value) -> Episode:
+    """The episode begun by ``view.audits[index]``, which moved the ticket from the group
+    ``came_from`` into the partner group ``group_id``."""
+    audits = view.audits
+    audit = audits[index]
+    return Episode(
+        audit_id=audit.id,
+        group_id=group_id,
+        started_at=audit.created_at,
+        started_by=audit.author_id,
+        came_from_group_id=came_from if isinstance(came_from, int) else None,
+        previous_assignee_id=_assignee_before(audits, index),
+        total_at_start=total_after(audits, index, view.directory.account.total_time_field),
+    )
+
+
+def _assignee_before(audits: tuple[Audit, ...], index: int) -> int | None:
+    """Who was assigned just before ``audits[index]`` was applied."""
+    moved = audits[index].changes.get("assignee_id")
+    if moved is not None:
+        return moved.old if isinstance(moved.old, int) else None
+    for earlier in range(index - 1, -1, -1):
+        moved = audits[earlier].changes.get("assignee_id")
+        if moved is not None:
+            return moved.new if isinstance(moved.new, int) else None
+    return None
+
+
+def total_after(audits: tuple[Audit, ...], index: int, field: str | None) -> int:
+    """The Time Tracking Total right after ``audits[index]`` (0 when never set)."""
+    if field is None:
+        return 0
+    for earlier in range(index, -1, -1):
+        tracked = audits[earlier].changes.get(field)
+        if tracked is not None:
+            return as_seconds(tracked.new) or 0
+    return 0

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from rules.actions import NEW_TICKET, AddTags, CreateFollowUp, Json
 from rules.config import FollowUpKind, RulesConfig
-from rules.decision import Decision, Rule, Verdict, decision_key
+from rules.decision import Decision, Facts, Finding, Rule, decision_key, no
 from rules.model import FINAL, Audit, TicketView, Value
 from rules.template import render
 
@@ -27,14 +27,22 @@ NAME = "follow_up_ticket"
 FOLLOW_UP_TAG = "zdsync_follow_up"
 
 
-def create_follow_up(view: TicketView, config: RulesConfig, now: datetime) -> Verdict:
+def create_follow_up(view: TicketView, config: RulesConfig, now: datetime) -> Finding:
     """Create the new ticket a Maintenance or Change Request mark asks for."""
     if view.status in FINAL:
-        return Verdict(NAME, f"the ticket is {view.status}", {"status": view.status})
+        return no(f"the ticket is {view.status}", {"status": view.status})
+    kinds = config.follow_up.kinds
+    decisions: tuple[Decision, ...] = ()
+    for kind in kinds:
+        if is_marked(view, kind) and not already_created(view, kind):
+            decisions += (_decide(view, config, kind),)
+    return decisions, lambda: _explain(view, kinds)
+
+
+def _explain(view: TicketView, kinds: tuple[FollowUpKind, ...]) -> tuple[str, Facts]:
     facts: dict[str, Json] = {}
-    decisions: list[Decision] = []
-    fired: list[str] = []
-    for kind in config.follow_up.kinds:
+    fired = []
+    for kind in kinds:
         marks = marked_by(view, kind)
         if not marks:
             facts[kind.name] = "not marked"
@@ -42,14 +50,21 @@ def create_follow_up(view: TicketView, config: RulesConfig, now: datetime) -> Ve
             facts[kind.name] = f"marked ({', '.join(marks)}); new ticket already created"
         else:
             facts[kind.name] = f"marked ({', '.join(marks)})"
-            decisions.append(_decide(view, config, kind))
             fired.append(kind.label)
-    if decisions:
-        return Verdict(NAME, f"marked as {', '.join(fired)}", facts, tuple(decisions))
-    return Verdict(NAME, "no kind is marked without its new ticket", facts)
+    if fired:
+        return f"marked as {', '.join(fired)}", facts
+    return "no kind is marked without its new ticket", facts
 
 
 RULE = Rule(NAME, "follow_up", create_follow_up)
+
+
+def is_marked(view: TicketView, kind: FollowUpKind) -> bool:
+    """``marked_by`` without the list: asked of every ticket in every cycle."""
+    if not view.tags.isdisjoint(kind.tags):
+        return True
+    field_id = kind.field_id
+    return field_id is not None and _holds(view.custom_fields.get(field_id), kind.field_value)
 
 
 def marked_by(view: TicketView, kind: FollowUpKind) -> list[str]:

@@ -22,55 +22,57 @@ from zoneinfo import ZoneInfo
 
 from rules.actions import AddNote, Assign, Json
 from rules.config import HandBackConfig, RulesConfig
-from rules.decision import Decision, Rule, Verdict, decision_key
-from rules.episode import Episode, current_episode
+from rules.decision import Decision, Facts, Finding, Rule, because, decision_key, no
+from rules.episode import Episode, episode_at, episode_start, total_after
 from rules.model import RESOLVED, TicketView, UserKind
 from rules.template import format_duration, render
 
 NAME = "hand_back"
+_NONE = timedelta()
 
 
-def hand_back(view: TicketView, config: RulesConfig, now: datetime) -> Verdict:
+def hand_back(view: TicketView, config: RulesConfig, now: datetime) -> Finding:
     """Return a ticket to ISPnext once the partner has had it too long."""
-    account = config.account
     if view.status in RESOLVED:
-        return Verdict(NAME, f"the ticket is {view.status}", {"status": view.status})
-    if view.group_id not in account.partner_group_ids:
-        return Verdict(NAME, "the ticket is not in a partner group", {"group_id": view.group_id})
-    episode = current_episode(view)
-    if episode is None:
-        reason = "no audit shows when the ticket entered its partner group"
-        return Verdict(NAME, reason, {"group_id": view.group_id})
+        return no(f"the ticket is {view.status}", {"status": view.status})
+    if view.group_id not in config.account.partner_group_ids:
+        return no("the ticket is not in a partner group", {"group_id": view.group_id})
+    start = episode_start(view)
+    if start is None:
+        return no("no audit shows when the ticket entered its partner group")
     settings = config.hand_back
-    spent = _time_in_group(episode, settings, now)
-    tracked = _tracked(view, episode, settings)
+    spent = _time_in_group(view.audits[start].created_at, settings, now)
+    tracked = _tracked(view, start, settings)
+    reason = _why(settings, spent, tracked)
+    if reason is None:  # the usual answer: explained only when someone asks
+        return (), lambda: _not_yet(view, start, settings, now)
+    episode = episode_at(view, start)
     facts = _facts(view, episode, settings, now=now, spent=spent, tracked=tracked)
-    limit = settings.tracked_limit
-    if spent >= settings.after:
-        reason = f"its time in the partner group reached {_limit(settings)}"
-    elif limit is not None and tracked is not None and tracked >= limit.total_seconds():
-        reason = f"the time tracked on it ({_seconds(tracked)}) reached {format_duration(limit)}"
-    else:
-        return Verdict(NAME, f"not due yet: {format_duration(spent)} of {_limit(settings)}", facts)
-    if not account.ispnext_groups:
-        return Verdict(NAME, "no ISPnext group is configured to hand back to", facts)
-    return Verdict(
-        NAME,
-        reason,
-        facts,
-        (_decide(view, config, episode, facts=facts, reason=reason, spent=spent),),
-    )
+    if not config.account.ispnext_groups:
+        return no("no ISPnext group is configured to hand back to", facts)
+    decision = _decide(view, config, episode, facts=facts, reason=reason, spent=spent)
+    return (decision,), because(reason, facts)
 
 
 def next_due(view: TicketView, config: RulesConfig, now: datetime) -> datetime | None:
     """When the time in the partner group will reach the limit, if that is still ahead."""
     if view.status in RESOLVED or view.group_id not in config.account.partner_group_ids:
         return None
-    episode = current_episode(view)
-    if episode is None:
+    start = episode_start(view)
+    if start is None:
         return None
-    due = _due_at(episode, config.hand_back)
+    due = _due_at(view.audits[start].created_at, config.hand_back)
     return due if due is not None and due > now else None
+
+
+def _not_yet(
+    view: TicketView, start: int, settings: HandBackConfig, now: datetime
+) -> tuple[str, Facts]:
+    episode = episode_at(view, start)
+    spent = _time_in_group(episode.started_at, settings, now)
+    tracked = _tracked(view, start, settings)
+    reason = f"not due yet: {format_duration(spent)} of {_limit(settings)}"
+    return reason, _facts(view, episode, settings, now=now, spent=spent, tracked=tracked)
 
 
 RULE = Rule(NAME, "hand_back", hand_back, next_due)
@@ -132,26 +134,39 @@ def choose_target(view: TicketView, episode: Episode) -> tuple[int, int | None, 
     return group_id, None, "group alone"
 
 
-def _due_at(episode: Episode, settings: HandBackConfig) -> datetime | None:
+def _why(settings: HandBackConfig, spent: timedelta, tracked: int | None) -> str | None:
+    """Why the ticket goes back now, or None while it may stay."""
+    if spent >= settings.after:
+        return f"its time in the partner group reached {_limit(settings)}"
+    limit = settings.tracked_limit
+    if limit is not None and tracked is not None and tracked >= limit.total_seconds():
+        return f"the time tracked on it ({_seconds(tracked)}) reached {format_duration(limit)}"
+    return None
+
+
+def _due_at(started: datetime, settings: HandBackConfig) -> datetime | None:
     hours = settings.business_hours
     if hours is None:
-        return episode.started_at + settings.after
-    return hours.reach(episode.started_at, settings.after)
+        return started + settings.after
+    return hours.reach(started, settings.after)
 
 
-def _time_in_group(episode: Episode, settings: HandBackConfig, now: datetime) -> timedelta:
+def _time_in_group(started: datetime, settings: HandBackConfig, now: datetime) -> timedelta:
     hours = settings.business_hours
     if hours is None:
-        return max(now - episode.started_at, timedelta())
-    return hours.elapsed(episode.started_at, now)
+        return now - started if now > started else _NONE
+    return hours.elapsed(started, now)
 
 
-def _tracked(view: TicketView, episode: Episode, settings: HandBackConfig) -> int | None:
-    if view.directory.account.total_time_field_id is None or view.time_spent_total is None:
+def _tracked(view: TicketView, start: int, settings: HandBackConfig) -> int | None:
+    """Seconds tracked on the ticket, since the episode began at ``view.audits[start]`` or in
+    all; None without Time Tracking."""
+    field = view.directory.account.total_time_field
+    if view.time_spent_total is None or field is None:
         return None
     if settings.tracked_scope == "ticket":
         return view.time_spent_total
-    return max(view.time_spent_total - episode.total_at_start, 0)
+    return max(view.time_spent_total - total_after(view.audits, start, field), 0)
 
 
 def _facts(
@@ -163,7 +178,7 @@ def _facts(
     spent: timedelta,
     tracked: int | None,
 ) -> dict[str, Json]:
-    due = _due_at(episode, settings)
+    due = _due_at(episode.started_at, settings)
     limit = settings.tracked_limit
     return {
         "episode_audit_id": episode.audit_id,
@@ -189,8 +204,8 @@ def _limit(settings: HandBackConfig) -> str:
 
 def _local(moment: datetime, settings: HandBackConfig) -> str:
     hours = settings.business_hours
-    zone = ZoneInfo(hours.timezone) if hours else UTC
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    local = moment.astimezone(ZoneInfo(hours.timezone) if hours else UTC)
+    return f"{local.isoformat(' ', 'minutes')[:16]} {local.tzname()}"  # strftime is slower
 
 
 def _seconds(value: Json) -> str:

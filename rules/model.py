@@ -61,18 +61,26 @@ class Audit:
     created_at: datetime
     events: tuple[Event, ...] = ()
     via: str | None = None
+    # Derived once when the audit is built: the rules ask for them again and again.
+    #: The last change of each field in this audit, by field name.
+    changes: Mapping[str, FieldChange] = field(init=False, repr=False, compare=False)
+    #: The audit holds a comment with ``public: false``.
+    has_internal_note: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        changes: dict[str, FieldChange] = {}
+        internal = False
+        for event in self.events:
+            if type(event) is FieldChange:
+                changes[event.field] = event
+            elif type(event) is Comment and not event.public:
+                internal = True
+        object.__setattr__(self, "changes", changes)
+        object.__setattr__(self, "has_internal_note", internal)
 
     def change(self, field_name: str) -> FieldChange | None:
         """The last change of ``field_name`` in this audit, if any."""
-        found = None
-        for event in self.events:
-            if type(event) is FieldChange and event.field == field_name:
-                found = event
-        return found
-
-    @property
-    def has_internal_note(self) -> bool:
-        return any(type(event) is Comment and not event.public for event in self.events)
+        return self.changes.get(field_name)
 
 
 class UserKind(StrEnum):
@@ -254,14 +262,16 @@ def _text(raw: object) -> str:
 
 def as_seconds(value: Value) -> int | None:
     """A Time Tracking value (``"3600"``, ``3600``) as whole seconds; None if not a number."""
-    if isinstance(value, int):
+    if type(value) is int:
         return value
-    if isinstance(value, str):
-        try:
-            return int(float(value))
-        except (ValueError, OverflowError):  # "abc", "nan", "inf"
-            return None
-    return None
+    if not isinstance(value, str):
+        return None
+    if value.isdigit():  # the usual case, without the cost of float()
+        return int(value)
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):  # "abc", "nan", "inf"
+        return None
 
 
 def _tags(raw: object) -> tuple[str, ...]:

@@ -19,11 +19,12 @@ from datetime import datetime
 
 from rules.actions import AddNote, Json, SetStatus
 from rules.config import RulesConfig
-from rules.decision import Decision, Rule, Verdict, decision_key
+from rules.decision import Decision, Finding, Rule, because, decision_key, no
 from rules.model import FINAL, Audit, FieldChange, TicketView, UserKind
 from rules.template import render
 
 NAME = "submit_as_open"
+_NO_CHANGE = no("no status change since the ticket was created")
 
 _NOT_PARTNER = {
     UserKind.WORKER: "the worker itself",
@@ -32,65 +33,73 @@ _NOT_PARTNER = {
 }
 
 
-def submit_as_open(view: TicketView, config: RulesConfig, now: datetime) -> Verdict:
+def submit_as_open(view: TicketView, config: RulesConfig, now: datetime) -> Finding:
     """Set the status back to Open after a partner user chose another status."""
     if view.status in FINAL:
-        return Verdict(NAME, f"the ticket is {view.status}", {"status": view.status})
-    exempt = sorted(view.tags.intersection(config.submit_as_open.exempt_tags))
-    if exempt:
-        return Verdict(NAME, f"exempt by tag {exempt[0]}", {"exempt_tags": list(exempt)})
+        return no(f"the ticket is {view.status}", {"status": view.status})
+    exempt_tags = config.submit_as_open.exempt_tags
+    if not view.tags.isdisjoint(exempt_tags):
+        exempt = sorted(view.tags.intersection(exempt_tags))
+        return no(f"exempt by tag {exempt[0]}", {"exempt_tags": list(exempt)})
     found = last_status_change(view)
     if found is None:
-        return Verdict(NAME, "no status change since the ticket was created", {})
-    return _judge(view, config, *found)
+        return _NO_CHANGE
+    audit, status, custom = found
+    why_not = _why_not(view, audit, status, custom)
+    if why_not is not None:
+        return (), lambda: (why_not, _facts(view, audit, status, custom))
+    facts = _facts(view, audit, status, custom)
+    decision = _decide(view, config, audit, facts)
+    reason = f"{facts['new_status']} set by a partner user in audit {audit.id}"
+    return (decision,), because(reason, facts)
 
 
-def _judge(
-    view: TicketView, config: RulesConfig, audit: Audit, *changes: FieldChange | None
-) -> Verdict:
-    """Judge the ticket's last status change (``changes``: of status, of custom status)."""
+def _why_not(
+    view: TicketView, audit: Audit, status: FieldChange | None, custom: FieldChange | None
+) -> str | None:
+    """Why the ticket's last status change stands, or None if it goes back to Open."""
+    kind = view.directory.kind(audit.author_id)
+    if kind is not UserKind.PARTNER:
+        return f"the last status change was made by {_NOT_PARTNER[kind]}"
+    if (status is not None and status.via == "rule") or (
+        custom is not None and custom.via == "rule"
+    ):
+        return "the last status change was made by a trigger"
+    category = view.directory.category(_text(status, "new"), _id(custom, "new"))
+    if category == "open" or view.category == "open":
+        return "the status is Open"
+    return None
+
+
+def _facts(
+    view: TicketView, audit: Audit, status: FieldChange | None, custom: FieldChange | None
+) -> dict[str, Json]:
     directory = view.directory
-    status, custom = changes
-    kind = directory.kind(audit.author_id)
-    old = directory.status_label(_text(status, "old"), _id(custom, "old"))
-    new = directory.status_label(_text(status, "new"), _id(custom, "new"))
-    category = directory.category(_text(status, "new"), _id(custom, "new"))
-    facts: dict[str, Json] = {
+    return {
         "audit_id": audit.id,
         "changed_at": audit.created_at.isoformat(),
         "changed_by": audit.author_id,
-        "changed_by_kind": kind.value,
+        "changed_by_kind": directory.kind(audit.author_id).value,
         "light_agent": directory.is_light_agent(audit.author_id),
-        "old_status": old,
-        "new_status": new,
-        "new_category": category,
+        "old_status": directory.status_label(_text(status, "old"), _id(custom, "old")),
+        "new_status": directory.status_label(_text(status, "new"), _id(custom, "new")),
+        "new_category": directory.category(_text(status, "new"), _id(custom, "new")),
         "current_category": view.category,
     }
-    if kind is not UserKind.PARTNER:
-        why_not = f"the last status change was made by {_NOT_PARTNER[kind]}"
-    elif "rule" in {change.via for change in changes if change is not None}:
-        why_not = "the last status change was made by a trigger"
-    elif category == "open" or view.category == "open":
-        why_not = "the status is Open"
-    else:
-        decision = _decide(view, config, audit, old, new, facts=facts)
-        return Verdict(NAME, f"{new} set by a partner user in audit {audit.id}", facts, (decision,))
-    return Verdict(NAME, why_not, facts)
 
 
 def _decide(
-    view: TicketView, config: RulesConfig, audit: Audit, *labels: str, facts: dict[str, Json]
+    view: TicketView, config: RulesConfig, audit: Audit, facts: dict[str, Json]
 ) -> Decision:
     settings = config.submit_as_open
     directory = view.directory
-    old, new = labels
     note = render(
         settings.note,
         {
             "user": directory.name(audit.author_id),
             "partner": config.account.group_name(directory.partner_group_of(audit.author_id)),
-            "old": old,
-            "new": new,
+            "old": facts["old_status"],
+            "new": facts["new_status"],
             "exempt_tag": settings.exempt_tags[0] if settings.exempt_tags else "",
         },
     )
@@ -109,8 +118,9 @@ def last_status_change(
     A status set when the ticket was created (a Create event, no old value) is not a change.
     """
     for audit in reversed(view.audits):
-        status = audit.change("status")
-        custom = audit.change("custom_status_id")
+        changes = audit.changes
+        status = changes.get("status")
+        custom = changes.get("custom_status_id")
         if status is not None and status.old is None:
             status = None
         if custom is not None and custom.old is None:

@@ -21,64 +21,80 @@ from datetime import datetime
 
 from rules.actions import AddNote, AddTags, Json
 from rules.config import RulesConfig
-from rules.decision import Decision, Rule, Verdict, decision_key
-from rules.model import FINAL, Audit, Comment, TicketView, UserKind, as_seconds
+from rules.decision import Decision, Facts, Finding, Rule, decision_key, no
+from rules.model import FINAL, Audit, Comment, FieldChange, TicketView, UserKind, as_seconds
 from rules.template import render
 
 NAME = "time_entry_note"
 
 
-def require_time_note(view: TicketView, config: RulesConfig, now: datetime) -> Verdict:
+def require_time_note(view: TicketView, config: RulesConfig, now: datetime) -> Finding:
     """Ask for an internal note on every partner time entry that came without one."""
-    field_id = config.account.total_time_field_id
-    if field_id is None:
-        return Verdict(NAME, "the Time Tracking field 'Total time spent (sec)' is not known", {})
+    field = config.account.total_time_field
+    if field is None:
+        reason = "the Time Tracking field 'Total time spent (sec)' is not known"
+        return no(reason)
     if view.status in FINAL:
-        return Verdict(NAME, f"the ticket is {view.status}", {"status": view.status})
-    since = _after_worker(view)
-    field_name = str(field_id)
-    entries: list[Json] = []
-    decisions: list[Decision] = []
-    for audit in view.audits[since:]:
-        change = audit.change(field_name)
-        if change is None or view.directory.kind(audit.author_id) is not UserKind.PARTNER:
-            continue
-        before, after = as_seconds(change.old) or 0, as_seconds(change.new) or 0
-        if after <= before:
-            continue
-        entry: dict[str, Json] = {
-            "audit_id": audit.id,
-            "author_id": audit.author_id,
-            "seconds_added": after - before,
-            "total_before": before,
-            "total_after": after,
-            "internal_note": audit.has_internal_note,
-            "public_reply": any(type(e) is Comment and e.public for e in audit.events),
-        }
-        entries.append(entry)
-        if not audit.has_internal_note:
-            decisions.append(_decide(view, config, audit, entry))
-    facts: dict[str, Json] = {
-        "since_audit_id": view.audits[since - 1].id if since else None,
-        "time_entries": entries,
-    }
-    if decisions:
-        return Verdict(
-            NAME, f"{len(decisions)} time entry without an internal note", facts, tuple(decisions)
-        )
-    if entries:
-        return Verdict(NAME, "every partner time entry came with an internal note", facts)
-    return Verdict(NAME, "no new partner time entry", facts)
+        return no(f"the ticket is {view.status}", {"status": view.status})
+    entries, since = new_time_entries(view, field)
+    decisions = [_decide(view, config, a, field) for a in entries if not a.has_internal_note]
+    return tuple(decisions), lambda: _explain(view, field, since, entries)
 
 
 RULE = Rule(NAME, "time_entry_note", require_time_note)
 
 
-def _decide(
-    view: TicketView, config: RulesConfig, audit: Audit, entry: dict[str, Json]
-) -> Decision:
+def new_time_entries(view: TicketView, field: str) -> tuple[list[Audit], int]:
+    """The audits after the worker's latest one in which a partner user raised the Total
+    (``field``), oldest first, and the index of the first audit after the worker's."""
+    worker = view.directory.account.worker_id
+    kind = view.directory.kind
+    audits = view.audits
+    found = []
+    index = len(audits)
+    for audit in reversed(audits):  # from the end: usually only a few audits are new
+        if audit.author_id == worker and worker is not None:
+            break
+        change = audit.changes.get(field)
+        if change is not None and _raised(change) and kind(audit.author_id) is UserKind.PARTNER:
+            found.append(audit)
+        index -= 1
+    found.reverse()
+    return found, index
+
+
+def _entry(audit: Audit, field: str) -> dict[str, Json]:
+    change = audit.change(field)
+    before = as_seconds(change.old) or 0 if change else 0
+    after = as_seconds(change.new) or 0 if change else 0
+    return {
+        "audit_id": audit.id,
+        "author_id": audit.author_id,
+        "seconds_added": after - before,
+        "total_before": before,
+        "total_after": after,
+        "internal_note": audit.has_internal_note,
+        "public_reply": any(type(e) is Comment and e.public for e in audit.events),
+    }
+
+
+def _explain(view: TicketView, field: str, since: int, entries: list[Audit]) -> tuple[str, Facts]:
+    facts: dict[str, Json] = {
+        "since_audit_id": view.audits[since - 1].id if since else None,
+        "time_entries": [_entry(audit, field) for audit in entries],
+    }
+    missing = sum(1 for audit in entries if not audit.has_internal_note)
+    if missing:
+        return f"{missing} time entry without an internal note", facts
+    if entries:
+        return "every partner time entry came with an internal note", facts
+    return "no new partner time entry", facts
+
+
+def _decide(view: TicketView, config: RulesConfig, audit: Audit, field: str) -> Decision:
     settings = config.time_entry_note
     directory = view.directory
+    entry = _entry(audit, field)
     seconds = entry["seconds_added"]
     note = render(
         settings.note,
@@ -95,12 +111,9 @@ def _decide(
     return Decision(key, NAME, view.id, (AddNote(note), AddTags((settings.tag,))), entry)
 
 
-def _after_worker(view: TicketView) -> int:
-    """Index of the first audit after the worker's latest one (0 if it never wrote)."""
-    worker = view.directory.account.worker_id
-    if worker is None:
-        return 0
-    for index in range(len(view.audits) - 1, -1, -1):
-        if view.audits[index].author_id == worker:
-            return index + 1
-    return 0
+def _raised(change: FieldChange) -> bool:
+    """The change raised the Total (values as Zendesk sends them: "3600")."""
+    try:  # the usual whole seconds, without as_seconds' checks: asked of every audit
+        return int(change.new or 0) > int(change.old or 0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return (as_seconds(change.new) or 0) > (as_seconds(change.old) or 0)

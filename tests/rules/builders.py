@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from rules.config import Account, Group, RulesConfig
+from rules.decision import Check, Verdict
 from rules.model import (
     Audit,
     Comment,
@@ -247,3 +248,9 @@ def handed_to_partner(
     start = when - timedelta(minutes=30)
     ticket = Ticket(ticket_id, when=start, assignee=before, status="open", directory=directory)
     return ticket.move(group, by=by, when=when, assignee=assignee)
+
+
+def judge(check: Check, view: TicketView, config: RulesConfig, now: datetime) -> Verdict:
+    """One rule's verdict, as ``explain`` gives it, without the engine's other rules."""
+    decisions, explanation = check(view, config, now)
+    return Verdict(check.__name__, explanation, decisions)

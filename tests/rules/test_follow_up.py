@@ -10,7 +10,7 @@ from rules.actions import AddTags, CreateFollowUp
 from rules.config import FollowUpConfig, FollowUpKind
 from rules.engine import decide
 from rules.follow_up import create_follow_up
-from tests.rules.builders import ACME, ANNA, CONFIG, ISPNEXT, PIET, WORKER, Ticket, at
+from tests.rules.builders import ACME, ANNA, CONFIG, ISPNEXT, PIET, WORKER, Ticket, at, judge
 from tests.rules.simulator import FIRST_NEW_TICKET, apply_actions
 
 WORK_TYPE = 5004
@@ -71,7 +71,7 @@ def test_created_tag_removed_by_someone_still_counts_as_done() -> None:
     ticket = partner_ticket().tag("maintenance", by=PIET, when=at(10))
     ticket.update(WORKER, at(11), tags=("maintenance", "zdsync_maintenance_ticket"))
     ticket.tag(by=ANNA, when=at(20), remove=("zdsync_maintenance_ticket",))
-    verdict = create_follow_up(ticket.view(), CONFIG, at(21))
+    verdict = judge(create_follow_up, ticket.view(), CONFIG, at(21))
     assert not verdict.fired
     assert verdict.facts["maintenance"] == "marked (maintenance); new ticket already created"
 
@@ -94,7 +94,7 @@ FIELD = [
 def test_marked_by_a_field_value(value: str | tuple[str, ...], fires: bool) -> None:
     config = replace(CONFIG, follow_up=_field_config())
     view = partner_ticket().change(PIET, at(10), {str(WORK_TYPE): value}).view()
-    verdict = create_follow_up(view, config, at(11))
+    verdict = judge(create_follow_up, view, config, at(11))
     assert verdict.fired is fires
     if fires:
         assert verdict.decisions[0].facts["marks"] == [f"field {WORK_TYPE}"]
@@ -107,7 +107,7 @@ STATUSES = [("solved", True), ("closed", False), ("deleted", False)]
 @pytest.mark.parametrize(("status", "fires"), STATUSES)
 def test_solved_closed_and_deleted(status: str, fires: bool) -> None:
     ticket = partner_ticket().tag("change_request", by=PIET, when=at(10)).set(status=status)
-    assert create_follow_up(ticket.view(), CONFIG, at(11)).fired is fires
+    assert judge(create_follow_up, ticket.view(), CONFIG, at(11)).fired is fires
 
 
 def test_group_of_the_new_ticket_from_config() -> None:

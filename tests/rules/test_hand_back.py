@@ -36,11 +36,12 @@ from tests.rules.builders import (
     Ticket,
     at,
     handed_to_partner,
+    judge,
 )
 
 
 def assign_of(view: TicketView, now: datetime, config: RulesConfig = CONFIG) -> Assign | None:
-    verdict = hand_back(view, config, now)
+    verdict = judge(hand_back, view, config, now)
     if not verdict.decisions:
         return None
     (decision,) = verdict.decisions
@@ -159,7 +160,7 @@ def test_created_in_a_partner_group() -> None:
 
 def test_no_audit_shows_the_move() -> None:
     view = Ticket(status="open").set(group_id=ACME).view()
-    verdict = hand_back(view, CONFIG, at(days=1))
+    verdict = judge(hand_back, view, CONFIG, at(days=1))
     assert not verdict.fired and "no audit" in verdict.reason
 
 
@@ -195,7 +196,7 @@ def test_tracked_time_over_the_limit(
     ticket.track(partner, by=PIET, when=at(25), comment="worked on it")
     settings = HandBackConfig(tracked_limit=limit, tracked_scope=scope)
     config = replace(CONFIG, hand_back=settings)
-    verdict = hand_back(ticket.view(), config, at(30))
+    verdict = judge(hand_back, ticket.view(), config, at(30))
     assert verdict.fired is fires
     assert verdict.facts["tracked_seconds"] == (partner + before if scope == "ticket" else partner)
 
@@ -257,7 +258,7 @@ def test_business_hours_across_a_weekend_and_a_holiday(
 ) -> None:
     config = replace(CONFIG, hand_back=_business(holidays))
     view = handed_to_partner(when=FRIDAY_16).view()
-    assert hand_back(view, config, now).fired is fires
+    assert judge(hand_back, view, config, now).fired is fires
     expected_due = TUESDAY_10 if holidays else MONDAY_10
     assert next_due(view, config, FRIDAY_16) == expected_due
 
@@ -275,7 +276,6 @@ def test_business_hours_in_the_note_and_facts() -> None:
 def test_no_ispnext_group_configured() -> None:
     account = replace(ACCOUNT, ispnext_groups=())
     directory = Directory.build(account, USERS, CUSTOM_STATUSES)
-    verdict = hand_back(
-        handed_to_partner(directory=directory).view(), CONFIG.with_account(account), at(hours=3)
-    )
+    view = handed_to_partner(directory=directory).view()
+    verdict = judge(hand_back, view, CONFIG.with_account(account), at(hours=3))
     assert not verdict.fired and "no ISPnext group" in verdict.reason

@@ -155,3 +155,19 @@ def test_total_field_changes_are_read_as_seconds() -> None:
     view = handed_to_partner().track(60, by=PIET, when=at(1)).view()
     assert view.time_spent_total == 60
     assert view.audits[-1].change(str(TOTAL)) == FieldChange(str(TOTAL), None, "60")
+
+
+def test_current_episode_agrees_with_the_full_history() -> None:
+    from tests.rules.test_convergence import SCENARIOS
+
+    histories = [build() for _, build, *_ in SCENARIOS]
+    histories.append(Ticket(status="open").set(group_id=ACME))  # no audit shows the move
+    histories.append(handed_to_partner().move(BETA, by=ANNA, when=at(5), assignee=BOB))
+    for ticket in histories:
+        view = ticket.view()
+        episodes = find_episodes(view)
+        last = episodes[-1] if episodes else None
+        ongoing = (
+            last if last and last.ended_at is None and last.group_id == view.group_id else None
+        )
+        assert current_episode(view) == ongoing

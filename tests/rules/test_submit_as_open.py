@@ -29,6 +29,7 @@ from tests.rules.builders import (
     WORKER,
     Ticket,
     at,
+    judge,
 )
 
 
@@ -63,7 +64,7 @@ WHO = [
 )
 def test_who_changed_the_status(author: int | None, status: str, reverted: bool) -> None:
     view = partner_ticket().update(author, at(10), status=status).view()
-    verdict = submit_as_open(view, CONFIG, at(11))
+    verdict = judge(submit_as_open, view, CONFIG, at(11))
     assert verdict.fired is reverted
     if reverted:
         (decision,) = verdict.decisions
@@ -114,7 +115,7 @@ def test_only_the_last_status_change_counts(
     ticket = partner_ticket()
     for minute, (author, changes) in enumerate(history, start=1):
         ticket.change(author, at(minute), changes, comment="update")
-    assert submit_as_open(ticket.view(), CONFIG, at(30)).fired is reverted
+    assert judge(submit_as_open, ticket.view(), CONFIG, at(30)).fired is reverted
 
 
 CUSTOM = [
@@ -132,7 +133,7 @@ def test_custom_statuses_are_judged_by_category(change: tuple[str, int], reverte
     status, custom = change
     ticket = partner_ticket(custom=True)
     view = ticket.update(PIET, at(10), status=status, custom_status_id=custom).view()
-    verdict = submit_as_open(view, CONFIG, at(11))
+    verdict = judge(submit_as_open, view, CONFIG, at(11))
     assert verdict.fired is reverted
     if reverted:
         assert verdict.facts["old_status"] == "Open"
@@ -144,7 +145,7 @@ def test_custom_status_change_within_a_category_has_no_status_event() -> None:
     ticket.update(ANNA, at(5), status="pending", custom_status_id=WAITING_CS)
     view = ticket.update(PIET, at(10), custom_status_id=PENDING_PARTNER_CS).view()
     assert [e.field for e in view.audits[-1].events] == ["custom_status_id"]  # type: ignore[union-attr]
-    verdict = submit_as_open(view, CONFIG, at(11))
+    verdict = judge(submit_as_open, view, CONFIG, at(11))
     assert verdict.fired
     assert "from Waiting on customer to Pending partner" in verdict.decisions[0].actions[1].body  # type: ignore[union-attr]
 
@@ -177,7 +178,7 @@ def test_exceptions(tags: tuple[str, ...], final: str, reverted: bool) -> None:
     ticket = partner_ticket(tags=tags).update(PIET, at(10), status="solved")
     if final != "open":
         ticket.set(status=final)
-    assert submit_as_open(ticket.view(), CONFIG, at(11)).fired is reverted
+    assert judge(submit_as_open, ticket.view(), CONFIG, at(11)).fired is reverted
 
 
 def test_a_trigger_changing_the_status_in_a_partner_update() -> None:
@@ -186,13 +187,13 @@ def test_a_trigger_changing_the_status_in_a_partner_update() -> None:
         .update(PIET, at(10), comment="reply", public=True, via="rule", status="pending")
         .view()
     )
-    verdict = submit_as_open(view, CONFIG, at(11))
+    verdict = judge(submit_as_open, view, CONFIG, at(11))
     assert not verdict.fired and "trigger" in verdict.reason
 
 
 def test_status_set_at_creation_is_not_a_change() -> None:
     view = Ticket(by=PIET, group=ACME, status="pending").view()
-    verdict = submit_as_open(view, CONFIG, at(11))
+    verdict = judge(submit_as_open, view, CONFIG, at(11))
     assert not verdict.fired and "no status change" in verdict.reason
 
 

@@ -20,6 +20,7 @@ from tests.rules.builders import (
     WORKER,
     Ticket,
     at,
+    judge,
 )
 
 
@@ -47,7 +48,7 @@ def test_time_entries(author: int, comment: str | None, public: bool, asks: bool
     view = (
         partner_ticket().track(900, by=author, when=at(10), comment=comment, public=public).view()
     )
-    verdict = require_time_note(view, CONFIG, at(11))
+    verdict = judge(require_time_note, view, CONFIG, at(11))
     assert verdict.fired is asks
     if asks:
         (decision,) = verdict.decisions
@@ -84,31 +85,31 @@ def test_audits_the_worker_already_answered_are_not_asked_again() -> None:
     ticket.track(60, by=PIET, when=at(20))
     (decision,) = decide([ticket.view()], CONFIG, at(21))
     assert decision.facts["seconds_added"] == 60
-    verdict = require_time_note(ticket.view(), CONFIG, at(21))
+    verdict = judge(require_time_note, ticket.view(), CONFIG, at(21))
     assert verdict.facts["since_audit_id"] == ticket.view().audits[-2].id
 
 
 def test_a_correction_that_lowers_the_total_is_not_a_time_entry() -> None:
     ticket = partner_ticket().track(900, by=PIET, when=at(10), comment="internal")
     view = ticket.change(PIET, at(20), {str(TOTAL): "300"}).view()
-    verdict = require_time_note(view, CONFIG, at(21))
+    verdict = judge(require_time_note, view, CONFIG, at(21))
     assert not verdict.fired
 
 
 @pytest.mark.parametrize("status", ["closed", "deleted"])
 def test_closed_and_deleted_tickets(status: str) -> None:
     view = partner_ticket().track(900, by=PIET, when=at(10)).set(status=status).view()
-    assert not require_time_note(view, CONFIG, at(11)).fired
+    assert not judge(require_time_note, view, CONFIG, at(11)).fired
 
 
 def test_solved_tickets_still_get_the_reminder() -> None:
     view = partner_ticket().track(900, by=PIET, when=at(10)).update(PIET, at(11), status="solved")
-    assert require_time_note(view.view(), CONFIG, at(12)).fired
+    assert judge(require_time_note, view.view(), CONFIG, at(12)).fired
 
 
 def test_without_the_time_tracking_field() -> None:
     account = replace(CONFIG.account, total_time_field_id=None)
     view = partner_ticket().track(900, by=PIET, when=at(10)).view()
     config = CONFIG.with_account(account)
-    verdict = require_time_note(view, config, at(11))
+    verdict = judge(require_time_note, view, config, at(11))
     assert not verdict.fired and "Time Tracking" in verdict.reason
