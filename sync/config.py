@@ -89,6 +89,9 @@ class SyncSettings:
     max_attempts: int = 6
     #: The daemon runs a cycle this often; time-based rules act within one interval.
     interval_seconds: float = 60.0
+    #: Audit listings fetched at the same time (they are latency-bound; Zendesk's
+    #: account-wide limit still applies and is honoured through 429 + Retry-After).
+    audit_concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,7 @@ def _sync_settings(reader: _Reader, value: Any) -> SyncSettings:
             "request_timeout_seconds",
             "max_attempts",
             "interval_seconds",
+            "audit_concurrency",
         },
         "sync",
     )
@@ -324,6 +328,9 @@ def _sync_settings(reader: _Reader, value: Any) -> SyncSettings:
         section.get("request_timeout_seconds", defaults.request_timeout_seconds),
         "sync.request_timeout_seconds",
     )
+    concurrency = reader.positive_int(
+        section.get("audit_concurrency", defaults.audit_concurrency), "sync.audit_concurrency"
+    )
     interval = reader.seconds(
         section.get("interval_seconds", defaults.interval_seconds), "sync.interval_seconds"
     )
@@ -334,6 +341,7 @@ def _sync_settings(reader: _Reader, value: Any) -> SyncSettings:
         request_timeout_seconds=timeout or defaults.request_timeout_seconds,
         max_attempts=attempts or defaults.max_attempts,
         interval_seconds=interval or defaults.interval_seconds,
+        audit_concurrency=concurrency or defaults.audit_concurrency,
     )
 
 

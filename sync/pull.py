@@ -18,24 +18,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection
+from collections import deque
+from collections.abc import Callable, Collection, Generator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from itertools import islice
+from typing import Protocol, TypeVar
 
 from sync.config import Settings
-from sync.errors import TicketNotFound, ZendeskError, ZendeskRejected, ZendeskUnavailable
+from sync.errors import TicketNotFound, ZendeskError, ZendeskUnavailable
 from sync.fields import FieldIds, resolve_fields
 from sync.ports import Clock, MirrorStore, ZendeskReader
 from sync.records import Directory, ExportPage, TicketRecord
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CURSOR_KEY = "export.after_cursor"
 DIRECTORY_REFRESHED_KEY = "directory.refreshed_at"
 #: The worker's own Zendesk user: the rules ignore its audits and it authors its notes.
 WORKER_ID_KEY = "worker.user_id"
 DIRECTORY_MAX_AGE = timedelta(minutes=60)
+#: Audit fetches that fail in a row (after retries) before the step gives up for this run.
+OUTAGE_AFTER = 3
 #: Zendesk refuses an export start_time less than a minute in the past.
 EXPORT_LAG = timedelta(minutes=1)
 
@@ -61,6 +67,8 @@ class PullReport:
     audits_pending: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    export_seconds: float = 0.0
+    audit_seconds: float = 0.0
 
     def summary(self) -> str:
         return (
@@ -105,9 +113,14 @@ class Puller:
     def run(self, refresh_directory: bool = False) -> PullReport:
         started = time.perf_counter()
         fields = self.refresh_directory(force=refresh_directory)
+        exporting = time.perf_counter()
         self.export(fields)
+        fetching = time.perf_counter()
         self.fetch_audits()
-        self.report.seconds = time.perf_counter() - started
+        done = time.perf_counter()
+        self.report.export_seconds = fetching - exporting
+        self.report.audit_seconds = done - fetching
+        self.report.seconds = done - started
         log.info("pull: %s", self.report.summary())
         return self.report
 
@@ -157,26 +170,34 @@ class Puller:
             log.error("export stopped after %d page(s): %s", report.pages, exc)
 
     def fetch_audits(self) -> None:
+        """Audits of every flagged ticket. A ticket whose audits cannot be read stays
+        flagged and the others go on; a run of failures means Zendesk is down or throttling
+        beyond our retries, and the rest waits for the next run."""
         report = self.report
         pending = self.store.tickets_needing_audits()
-        for done, ticket_id in enumerate(pending, start=1):
+        failures_in_a_row = 0
+        fetched = fetch_in_order(
+            self.reader.ticket_audits, pending, workers=self.settings.sync.audit_concurrency
+        )
+        for done, (ticket_id, outcome) in enumerate(fetched, start=1):
             try:
-                batch = self.reader.ticket_audits(ticket_id)
+                batch = outcome.result()
             except TicketNotFound:
                 # Deleted in Zendesk since it was exported; the export will say so.
                 self.store.clear_audit_flag(ticket_id)
                 continue
-            except ZendeskUnavailable as exc:
-                # Down or throttling beyond our retries: leave the rest for the next run.
+            except ZendeskError as exc:
                 report.errors.append(f"audits of ticket {ticket_id}: {exc}")
                 report.audits_failed += 1
-                log.error("fetching audits stopped at ticket %d: %s", ticket_id, exc)
-                break
-            except ZendeskRejected as exc:
-                report.errors.append(f"audits of ticket {ticket_id}: {exc}")
-                report.audits_failed += 1
-                log.error("audits of ticket %d refused: %s", ticket_id, exc)
+                failures_in_a_row += 1
+                log.error("audits of ticket %d failed: %s", ticket_id, exc)
+                if isinstance(exc, ZendeskUnavailable) and failures_in_a_row >= OUTAGE_AFTER:
+                    log.error("%d failures in a row: leaving the rest for the next run",
+                              failures_in_a_row)  # fmt: skip
+                    fetched.close()  # cancels what is still queued
+                    break
                 continue
+            failures_in_a_row = 0
             self.store.save_audits(batch)
             report.audits_fetched += 1
             report.audit_records += len(batch.audits)
@@ -184,6 +205,30 @@ class Puller:
             if self.observer is not None:
                 self.observer.audits_progress(done, len(pending))
         report.audits_pending = len(self.store.tickets_needing_audits())
+
+
+def fetch_in_order(
+    fetch: Callable[[int], T], ids: Sequence[int], *, workers: int
+) -> Generator[tuple[int, Future[T]], None, None]:
+    """``fetch`` each id on ``workers`` threads, yielding (id, finished future) in the order
+    of ``ids`` so the caller saves from one thread. At most ``2 * workers`` fetches run
+    ahead of the caller; closing the generator cancels the rest."""
+    window = 2 * workers
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="audits") as pool:
+        queued: deque[tuple[int, Future[T]]] = deque()
+        upcoming = iter(ids)
+        try:
+            for ticket_id in islice(upcoming, window):
+                queued.append((ticket_id, pool.submit(fetch, ticket_id)))
+            while queued:
+                ticket_id, future = queued.popleft()
+                future.exception()  # wait for it
+                yield ticket_id, future
+                for next_id in islice(upcoming, 1):
+                    queued.append((next_id, pool.submit(fetch, next_id)))
+        finally:
+            for _, future in queued:
+                future.cancel()
 
 
 def select_tickets(

@@ -1,9 +1,11 @@
 """ZendeskClient: the ``ZendeskReader`` port over zenpy and one requests session.
 
-zenpy is the API surface (auth, endpoints, objects) for everything but the export's hot
-path: iterating zenpy's ticket objects runs at about 2,000 tickets/s, the raw pages at
-tens of thousands (bench/export.py measures both), so the cursor export reads raw JSON pages
-through the same session and parses only the fields we keep.
+zenpy is the API surface (auth, endpoints, objects) for everything but the two hot paths,
+which read raw JSON pages through the same session (adapters/zendesk/pages.py):
+- the cursor export: iterating zenpy's ticket objects runs at about 1,900 tickets/s, the raw
+  pages at about 28,000 (bench/export.py measures both);
+- the audits of each changed ticket: zenpy's objects cost 5.5 ms per ticket against 1.6 ms
+  for the raw page (measured on the emulator, 3 audits per ticket).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit
 
 from zenpy import Zenpy
 
-from adapters.zendesk.pages import export_pages
+from adapters.zendesk.pages import audit_pages, export_pages
 from adapters.zendesk.parse import (
     BadRecord,
     parse_audit,
@@ -120,7 +122,7 @@ class ZendeskClient:
         )
 
     def ticket_audits(self, ticket_id: int) -> AuditBatch:
-        raws = self._call(lambda: _drain(self.zenpy.tickets.audits(ticket=ticket_id), "audit"))
+        raws = audit_pages(self.session, call=self._call, ticket_id=ticket_id)
         audits: list[AuditRecord] = []
         skipped = 0
         for raw in raws:

@@ -1,4 +1,5 @@
-"""The cursor-based incremental ticket export, read as raw JSON pages (the hot path).
+"""The two hot paths, read as raw JSON pages: the cursor-based incremental ticket export
+and the audits of changed tickets (one listing per changed partner ticket).
 
 Each page is fetched under the retry policy and the export pacer, parsed ticket by ticket
 (a bad ticket is logged with its id and skipped; the page goes on) and yielded. The next
@@ -93,3 +94,43 @@ def parse_export_page(body: Any, system_field_id: int | None) -> ExportPage:
 
 def _keys(body: Any) -> str:
     return ", ".join(sorted(map(str, body))) if isinstance(body, Mapping) else type(body).__name__
+
+
+AUDITS_PATH = "/api/v2/tickets/{ticket_id}/audits.json"
+#: Zendesk's maximum page size for cursor pagination of audits.
+AUDIT_PAGE_SIZE = 100
+
+
+def audit_pages(
+    session: ZendeskSession, *, call: Callable[[Callable[[], Any]], Any], ticket_id: int
+) -> list[Any]:
+    """Every audit of a ticket as raw JSON, following cursor pagination.
+
+    Zendesk sends ``links.next`` even on the last page: the loop stops on
+    ``meta.has_more``, never on a missing link (zendesk-api.md section 7). A cursor the
+    server already gave means it would loop: that raises, so the listing is retried or the
+    ticket stays flagged for the next run rather than half-read.
+    """
+    url = session.base_url + AUDITS_PATH.format(ticket_id=ticket_id)
+    params: dict[str, str | int] = {"page[size]": AUDIT_PAGE_SIZE}
+    audits: list[Any] = []
+    seen: set[str] = set()
+    while True:
+        body = call(partial(_get, session, url, dict(params)))
+        if not isinstance(body, Mapping) or not isinstance(body.get("audits"), list):
+            raise ZendeskUnavailable(f"ticket {ticket_id}: audits page without an audits list")
+        audits.extend(body["audits"])
+        meta = body.get("meta") if isinstance(body.get("meta"), Mapping) else {}
+        after = meta.get("after_cursor") if isinstance(meta, Mapping) else None
+        if not (isinstance(meta, Mapping) and meta.get("has_more") is True):
+            return audits
+        if not isinstance(after, str) or not after or after in seen:
+            raise ZendeskUnavailable(
+                f"ticket {ticket_id}: audits pagination repeats or lacks its cursor ({after!r})"
+            )
+        seen.add(after)
+        params = {"page[size]": AUDIT_PAGE_SIZE, "page[after]": after}
+
+
+def _get(session: ZendeskSession, url: str, params: Mapping[str, str | int]) -> Any:
+    return json_body(session.get(url, params=params))

@@ -50,6 +50,8 @@ class ZendeskSession(requests.Session):
         self.base_url = base_url.rstrip("/")
         self.zenpy_origin = "https://" + urlsplit(self.base_url).netloc
         self.timeout = timeout
+        #: Requests sent (each attempt counts), for reports and benchmarks.
+        self.requests_sent = 0
         self.headers["User-Agent"] = user_agent
         self.headers["Accept"] = "application/json"
 
@@ -61,6 +63,7 @@ class ZendeskSession(requests.Session):
         if url.startswith(self.zenpy_origin) and not url.startswith(self.base_url):
             url = self.base_url + url[len(self.zenpy_origin) :]
         kwargs.setdefault("timeout", self.timeout)
+        self.requests_sent += 1
         try:
             response = super().request(method, url, *args, **kwargs)
         except requests.RequestException as exc:

@@ -3,6 +3,7 @@ failures. Assertions are on the store's state and the fake's call counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from sync.clock import FixedClock
 from sync.config import GroupRef, Settings, SyncSettings
 from sync.errors import TicketNotFound, ZendeskRejected, ZendeskUnavailable
-from sync.pull import CURSOR_KEY, WORKER_ID_KEY, pull
+from sync.pull import CURSOR_KEY, WORKER_ID_KEY, fetch_in_order, pull
 from sync.records import GroupRecord, TicketQuery
 from tests.fakes.store import FakeStore
 from tests.fakes.zendesk import EPOCH, FakeZendesk, make_audit, make_ticket
@@ -46,7 +47,8 @@ SETTINGS = Settings(
     ispnext_groups=(GroupRef(ISPNEXT, "ISPnext Support"),),
     partner_groups=(GroupRef(ACME, "Acme Networks"), GroupRef(FIBER, "Fibernet")),
     system_field=None,
-    sync=SyncSettings(backfill_since=EPOCH),
+    # One audit fetcher: the fake's queued failures then hit tickets in a known order.
+    sync=SyncSettings(backfill_since=EPOCH, audit_concurrency=1),
     zendesk=None,
 )
 
@@ -127,19 +129,33 @@ def test_an_export_failure_keeps_the_pages_stored_and_the_next_pull_resumes(
     assert mirrored_ids(store) == [1, 3, 5]
 
 
-def test_audits_of_a_vanished_ticket_are_given_up_and_an_outage_leaves_the_rest(
+def test_audits_of_a_vanished_ticket_are_given_up_and_one_failure_does_not_block_others(
     zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
 ) -> None:
     zendesk.fail_next["audits"] = [
         TicketNotFound("gone", status=404),
-        ZendeskUnavailable("down"),
+        ZendeskUnavailable("garbled"),
     ]
     report = pull(zendesk, store, SETTINGS, clock)
+    assert store.get_audits(1) == []  # given up: the export will show it deleted
     assert report.audits_failed == 1
-    assert report.audits_pending == 2  # the outage stopped the step: tickets 3 and 5 wait
-    assert store.get_audits(1) == []
+    assert report.audits_pending == 1  # ticket 3 stays flagged, ticket 5 was fetched
+    assert [a.id for a in store.get_audits(5)] == [51]
     retry = pull(zendesk, store, SETTINGS, clock)
     assert retry.audits_pending == 0 and retry.errors == []
+    assert [a.id for a in store.get_audits(3)] == [31]
+
+
+def test_an_outage_stops_the_audit_step_after_three_failures_in_a_row(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    for ticket_id in (7, 8, 9):
+        zendesk.put(make_ticket(ticket_id, group_id=ACME, minute=10 + ticket_id))
+    zendesk.fail_next["audits"] = [ZendeskUnavailable("down")] * 3
+    report = pull(zendesk, store, SETTINGS, clock)
+    # It stops after the third failure; at most a window of fetches ran ahead (unsaved).
+    assert 3 <= zendesk.calls["audits"] <= 5
+    assert report.audits_failed == 3 and report.audits_pending == 6
 
 
 def test_a_refused_audit_fetch_is_reported_and_the_others_go_on(
@@ -165,3 +181,35 @@ def test_the_directory_is_refreshed_hourly_and_a_failure_keeps_the_old_one(
     assert zendesk.calls["directory"] == 2
     assert report.errors and store.load_directory().groups == (GroupRecord(ACME, "Acme Networks"),)
     assert mirrored_ids(store) == [1, 3, 5]
+
+
+def test_audits_fetched_concurrently_are_saved_for_every_ticket(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    for ticket_id in range(10, 40):
+        zendesk.put(make_ticket(ticket_id, group_id=ACME, minute=ticket_id),
+                    make_audit(ticket_id, ticket_id * 10))  # fmt: skip
+    settings = dataclasses.replace(SETTINGS, sync=SyncSettings(backfill_since=EPOCH))
+    report = pull(zendesk, store, settings, clock)
+    assert report.audits_fetched == 33 and report.audits_pending == 0
+    assert all(store.get_audits(t) for t in range(10, 40))
+
+
+def test_fetch_in_order_keeps_the_order_and_stops_early() -> None:
+    started: list[int] = []
+
+    def fetch(n: int) -> int:
+        started.append(n)
+        if n == 3:
+            raise ValueError("three")
+        return n * n
+
+    results = fetch_in_order(fetch, list(range(100)), workers=2)
+    seen = []
+    for ticket_id, future in results:
+        if future.exception() is not None:
+            results.close()
+            break
+        seen.append((ticket_id, future.result()))
+    assert seen == [(0, 0), (1, 1), (2, 4)]
+    assert len(started) <= 3 + 2 * 2  # never far ahead of the caller
