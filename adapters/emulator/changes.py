@@ -300,6 +300,8 @@ def event_value(value: Any) -> Any:
 
 
 def _as_int(value: Any, name: str) -> int:
+    if type(value) is int:  # the common case, and this runs several times per update
+        return value
     try:
         return int(value)
     except (TypeError, ValueError) as exc:

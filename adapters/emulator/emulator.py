@@ -17,6 +17,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+import orjson
+
 from adapters.emulator import control
 from adapters.emulator.auth import Authenticator
 from adapters.emulator.clock import EmulatorClock
@@ -150,7 +152,11 @@ class Emulator:
         with world.lock:
             world.run_due()
             audit = world.apply_edit(ticket_id, edit, world.clock.timestamp())
-            return audit.document() if audit is not None and audit.id else None
+            if audit is None or not audit.id:
+                return None
+            # A copy: the caller must not be able to change the recorded audit.
+            copied: dict[str, Any] = orjson.loads(orjson.dumps(audit.document()))
+            return copied
 
     def snapshot(self) -> dict[str, Any]:
         """Canonical, JSON-able end state (see :mod:`adapters.emulator.snapshot`)."""

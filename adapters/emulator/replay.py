@@ -1,20 +1,26 @@
 """Building a world from a scenario: create every ticket and replay every history edit
 in time order, through the same operations the API uses, then queue the script.
 
-Creation audits are made lazily (see :class:`~adapters.emulator.tickets.Ticket`), which
-keeps a generated 100,000-ticket world quick to build and small in memory.
+Tickets are taken in creation order and their history edits wait in a heap until their
+time comes, so a generated 100,000-ticket scenario streams through without ever holding
+all its specs at once. Creation audits are made lazily (see
+:class:`~adapters.emulator.tickets.Ticket`), which keeps such a world quick to build and
+small in memory.
 """
 
 from __future__ import annotations
 
 import gc
+import heapq
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from adapters.emulator.errors import ApiError, EmulatorError
 from adapters.emulator.specs import Edit, ScenarioData, TicketSpec, resolve
 from adapters.emulator.world import World
 
-Step = tuple[int, int, int, TicketSpec, Edit | None]
+#: (time, ticket order, position in its history, ticket id, edit)
+Pending = tuple[int, int, int, int, Edit]
 
 
 def populate(world: World, scenario: ScenarioData) -> None:
@@ -28,41 +34,30 @@ def populate(world: World, scenario: ScenarioData) -> None:
     finally:
         if collecting:
             gc.enable()
+    world.scenario_ticket_ids = frozenset(world.tickets)
+    for entry in scenario.script:
+        world.schedule(entry, _stamp(resolve(entry.edit.at, world.clock.start)))
+    world.run_due(world.clock.now())
 
 
 def _replay(world: World, scenario: ScenarioData) -> None:
     start = world.clock.start
     users = world.directory.users
-    for at, _, _, spec, edit in sorted(_steps(scenario, start), key=lambda s: s[:3]):
-        if edit is None:
-            world.create_ticket(
-                spec.payload,
-                users[spec.by],
-                channel=spec.channel,
-                at=at,
-                ticket_id=spec.id,
-                keep_audit=False,
-            )
-        else:
-            try:
-                world.apply_edit(spec.id, edit, at)
-            except (ApiError, EmulatorError) as exc:
-                raise EmulatorError(f"scenario ticket {spec.id}: {exc}") from exc
-    world.scenario_ticket_ids = frozenset(world.tickets)
-    for entry in scenario.script:
-        world.schedule(entry, _stamp(resolve(entry.edit.at, start)))
-    world.run_due(world.clock.now())
-
-
-def _steps(scenario: ScenarioData, start: datetime) -> list[Step]:
-    seen: set[int] = set()
-    steps: list[Step] = []
-    for order, spec in enumerate(scenario.tickets):
-        if spec.id in seen:
+    pending: list[Pending] = []
+    for order, created, spec in _in_creation_order(scenario, start):
+        while pending and pending[0][:2] <= (created, order):
+            _apply(world, heapq.heappop(pending))
+        if spec.id in world.tickets:
             raise EmulatorError(f"scenario {scenario.name!r}: ticket id {spec.id} appears twice")
-        seen.add(spec.id)
-        previous = _stamp(resolve(spec.created, start))
-        steps.append((previous, order, 0, spec, None))
+        world.create_ticket(
+            spec.payload,
+            users[spec.by],
+            channel=spec.channel,
+            at=created,
+            ticket_id=spec.id,
+            keep_audit=False,
+        )
+        previous = created
         for position, edit in enumerate(spec.history, start=1):
             at = _stamp(resolve(edit.at, start))
             if at < previous:
@@ -70,9 +65,37 @@ def _steps(scenario: ScenarioData, start: datetime) -> list[Step]:
                     f"scenario {scenario.name!r}: ticket {spec.id} history[{position - 1}] "
                     "is older than what comes before it"
                 )
-            steps.append((at, order, position, spec, edit))
+            heapq.heappush(pending, (at, order, position, spec.id, edit))
             previous = at
-    return steps
+    while pending:
+        _apply(world, heapq.heappop(pending))
+
+
+def _in_creation_order(
+    scenario: ScenarioData, start: datetime
+) -> Iterator[tuple[int, int, TicketSpec]]:
+    """(order, creation time, spec). Tuples (scenario files) are sorted here; lazy
+    sequences (generated worlds) must already be in creation order, which is checked."""
+    tickets: Iterable[TicketSpec] = scenario.tickets
+    if isinstance(tickets, tuple | list):
+        timed = [(_stamp(resolve(t.created, start)), n, t) for n, t in enumerate(tickets)]
+        yield from ((n, created, t) for created, n, t in sorted(timed, key=lambda x: x[:2]))
+        return
+    latest = None
+    for order, spec in enumerate(tickets):
+        created = _stamp(resolve(spec.created, start))
+        if latest is not None and created < latest:
+            raise EmulatorError(f"generated ticket {spec.id} is out of creation order")
+        latest = created
+        yield order, created, spec
+
+
+def _apply(world: World, step: Pending) -> None:
+    at, _, _, ticket_id, edit = step
+    try:
+        world.apply_edit(ticket_id, edit, at)
+    except (ApiError, EmulatorError) as exc:
+        raise EmulatorError(f"scenario ticket {ticket_id}: {exc}") from exc
 
 
 def _stamp(moment: datetime) -> int:

@@ -38,6 +38,9 @@ FIRST_REQUESTER, REQUESTERS, ORGANIZATIONS = 10_001, 2_000, 100
 SPAN_SECONDS = 30 * 86400
 STATUSES = ("new", "open", "open", "pending", "hold", "solved", "closed")
 _MASK = 2**64 - 1
+_DESCRIPTION = {"body": "Generated ticket for benchmarks.", "public": True}
+_SYSTEM_VALUES = [[{"id": SYSTEM_FIELD, "value": f"system_{s}"}] for s in SYSTEMS]
+_TAGS = [[f"generated_{n}"] for n in range(7)]
 _T = TypeVar("_T")
 
 
@@ -118,13 +121,15 @@ class GeneratedTickets(Sequence[TicketSpec]):
         rng = Picker(self.seed, index)
         created = timedelta(seconds=SPAN_SECONDS * (index / self.size * 0.9 - 1))
         requester = FIRST_REQUESTER + rng.randrange(REQUESTERS)
+        system = rng.randrange(len(SYSTEMS))
+        # Nested parts are shared between specs: the emulator only reads payloads.
         payload: dict[str, Any] = {
-            "subject": f"Ticket {index + 1}: {rng.choice(SYSTEMS)} question",
-            "comment": {"body": f"Generated ticket {index + 1}.", "public": True},
+            "subject": f"Ticket {index + 1}: {SYSTEMS[system]} question",
+            "comment": _DESCRIPTION,
             "requester_id": requester,
             "organization_id": 500 + requester % ORGANIZATIONS,
-            "custom_fields": [{"id": SYSTEM_FIELD, "value": f"system_{rng.choice(SYSTEMS)}"}],
-            "tags": [f"generated_{index % 7}"],
+            "custom_fields": _SYSTEM_VALUES[system],
+            "tags": _TAGS[index % len(_TAGS)],
         }
         if self.is_partner(index):
             payload["group_id"] = ISPNEXT_GROUP

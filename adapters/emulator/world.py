@@ -25,7 +25,7 @@ from adapters.emulator.comments import Comment
 from adapters.emulator.directory import Directory
 from adapters.emulator.specs import Edit, ScenarioData, ScriptEntry, UserSpec
 from adapters.emulator.stream import StreamIndex
-from adapters.emulator.tickets import Audit, Ticket, ticket_bytes, ticket_document
+from adapters.emulator.tickets import Audit, Ticket, ticket_bytes
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,6 @@ class World:
 
     def render(self, ticket: Ticket) -> bytes:
         return ticket_bytes(ticket, self.base_url, self.directory.custom_field_ids)
-
-    def document(self, ticket: Ticket) -> dict[str, Any]:
-        return ticket_document(ticket, self.base_url, self.directory.custom_field_ids)
 
     # -- changing ----------------------------------------------------------------
 
