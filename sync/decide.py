@@ -1,0 +1,282 @@
+"""Decide: local model -> outbox. Step two of the cycle (pull -> decide -> push).
+
+1. read what the rules need besides the tickets: the worker's user id (stored by pull),
+   the directory and the Time Tracking field ids; without a pull there is nothing to
+   decide on, and ``decide`` says so;
+2. ask the store for the candidates: tickets written since the last recorded decide mark,
+   plus tickets whose next due time has come. Nothing changed and nothing due: no ticket
+   is loaded or evaluated, so a cycle costs what changed, not the size of the mirror;
+3. load them in batches, build their views, run ``rules.engine.decide`` and compute each
+   one's next due time (when a time-based rule will become true with no other change: the
+   ticket is a candidate again then, so a hand back acts within a cycle of its threshold);
+4. enqueue the decisions under their keys, set the due times and record the mark, in one
+   transaction (deciding twice enqueues once). A dry run stops before this and writes
+   nothing.
+
+When the rules' configuration or the directory changed since the last decide, every
+ticket is evaluated once: due times computed under the old parameters may be wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime
+from typing import Protocol
+
+from rules import engine
+from rules.config import RulesConfig
+from rules.decision import Decision, Verdict
+from rules.model import Directory as RulesDirectory
+from rules.model import TicketView
+from sync.config import Settings
+from sync.errors import WorkerError
+from sync.fields import resolve_fields
+from sync.ports import Clock, DecisionStore, MirrorStore
+from sync.pull import WORKER_ID_KEY
+from sync.records import OutboxEntry
+from sync.views import build_views, rules_directory, ticket_view
+
+log = logging.getLogger(__name__)
+
+#: Fingerprint of the rules' configuration and directory the last decide ran with.
+CONTEXT_KEY = "decide.context"
+#: Tickets loaded and evaluated at a time (bounds memory when everything is evaluated).
+BATCH = 1_000
+
+
+class Store(MirrorStore, DecisionStore, Protocol):
+    """The local model as decide uses it: both ports of the one store."""
+
+
+class NotPulledYet(WorkerError):
+    """The mirror holds no worker id or no directory: run a pull (``zdsync sync``) first."""
+
+
+class NotMirrored(WorkerError):
+    """The ticket asked about is not in the local mirror, or the rules cannot read it."""
+
+
+@dataclass(frozen=True)
+class TicketExplanation:
+    """What ``zdsync explain TICKET`` prints."""
+
+    ticket_id: int
+    now: datetime
+    #: Every rule, in engine order: fired (with its decisions) or why not, with its facts.
+    verdicts: list[Verdict]
+    #: When a time-based rule will next become true if nothing else changes.
+    next_due: datetime | None
+    outbox: list[OutboxEntry]
+
+
+@dataclass(frozen=True)
+class DecideContext:
+    """What the rules read besides the tickets, for one decide."""
+
+    config: RulesConfig
+    directory: RulesDirectory
+    #: Changes when anything above changes (see ``fingerprint``).
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class DecisionLine:
+    """A decision as the CLI shows it: why it fired, and whether it was new to the outbox."""
+
+    decision: Decision
+    why: str
+    new: bool
+
+
+@dataclass
+class DecideReport:
+    now: datetime
+    dry_run: bool
+    #: Set when there was nothing to decide on (no pull yet); nothing was done.
+    problem: str | None = None
+    #: Every ticket was evaluated (configuration or directory changed, or a first decide).
+    everything: bool = False
+    candidates: int = 0
+    evaluated: int = 0
+    #: Tickets that could not be turned into views (logged with the reason).
+    skipped: list[int] = field(default_factory=list)
+    lines: list[DecisionLine] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        return sum(1 for line in self.lines if line.new)
+
+    @property
+    def already_queued(self) -> int:
+        return len(self.lines) - self.new
+
+    def summary(self) -> str:
+        if self.problem:
+            return f"nothing decided: {self.problem}"
+        mode = " (dry run: nothing written)" if self.dry_run else ""
+        scope = ", every ticket re-evaluated" if self.everything else ""
+        return (
+            f"{self.candidates} candidate(s){scope}, {self.evaluated} evaluated, "
+            f"{len(self.skipped)} skipped, {len(self.lines)} decision(s): {self.new} new, "
+            f"{self.already_queued} already queued, {self.seconds * 1000:.0f} ms{mode}"
+        )
+
+
+def decide(
+    store: Store, settings: Settings, clock: Clock, *, dry_run: bool = False
+) -> DecideReport:
+    """Evaluate the tickets that changed or are due, and enqueue what the rules decide."""
+    started = time.perf_counter()
+    now = clock.now()
+    report = DecideReport(now=now, dry_run=dry_run)
+    try:
+        context = load_context(store, settings)
+    except NotPulledYet as exc:
+        report.problem = str(exc)
+        log.warning("decide: %s", report.summary())
+        return report
+    report.everything = store.read_state(CONTEXT_KEY) != context.fingerprint
+    ids, mark = store.decide_candidates(now, everything=report.everything)
+    report.candidates = len(ids)
+    entries, next_due = _evaluate(store, context, ids, now, report)
+    if dry_run:
+        queued = _queued_keys(store, {entry.ticket_id for entry in entries})
+        new = {entry.key for entry in entries} - queued
+    else:
+        new = set(store.record_decisions(entries, next_due=next_due, mark=mark))
+        if report.everything:
+            # After the decisions: a crash in between only means evaluating all once more.
+            store.write_state(CONTEXT_KEY, context.fingerprint)
+    report.lines = [
+        DecisionLine(line.decision, line.why, line.decision.key in new) for line in report.lines
+    ]
+    report.seconds = time.perf_counter() - started
+    log.info("decide: %s", report.summary())
+    return report
+
+
+def load_context(store: Store, settings: Settings) -> DecideContext:
+    """The rules' configuration with the account's ids, and the directory, as stored by
+    the last pull. Raises ``NotPulledYet`` when the mirror has neither."""
+    worker = store.read_state(WORKER_ID_KEY)
+    records = store.load_directory()
+    if worker is None or not worker.isdigit() or not records.users:
+        missing = "the worker's user id" if worker is None or not worker.isdigit() else "users"
+        raise NotPulledYet(
+            f"the local mirror has no {missing} yet: run `zdsync sync` first "
+            "(decide works on the mirror a pull leaves)"
+        )
+    ids = resolve_fields(records.ticket_fields, settings.system_field)
+    config = settings.rules_for(
+        worker_id=int(worker), total_time=ids.total_time, last_update_time=ids.last_update_time
+    )
+    directory = rules_directory(records, config.account)
+    return DecideContext(config, directory, fingerprint(config, directory))
+
+
+def explain(store: Store, settings: Settings, clock: Clock, ticket_id: int) -> TicketExplanation:
+    """For one mirrored ticket, every rule's verdict at the clock's now, its next due time
+    and its outbox entries. Raises ``NotPulledYet`` or ``NotMirrored``."""
+    context = load_context(store, settings)
+    now = clock.now()
+    bundles = store.load_bundles([ticket_id])
+    if not bundles:
+        raise NotMirrored(
+            f"ticket {ticket_id} is not in the local mirror (only tickets of the partner "
+            "groups are mirrored; run `zdsync sync` to refresh)"
+        )
+    try:
+        view = ticket_view(bundles[0], context.directory)
+    except (ValueError, TypeError) as exc:
+        raise NotMirrored(f"ticket {ticket_id} cannot be read by the rules: {exc}") from exc
+    return TicketExplanation(
+        ticket_id=ticket_id,
+        now=now,
+        verdicts=engine.explain(view, context.config, now),
+        next_due=engine.next_due(view, context.config, now),
+        outbox=store.outbox(ticket_id=ticket_id),
+    )
+
+
+def fingerprint(config: RulesConfig, directory: RulesDirectory) -> str:
+    """A digest of everything the rules read besides the tickets. Built from a canonical
+    form, not ``repr``: sets (holidays, group ids) iterate in an order that differs from
+    one process to the next."""
+    text = json.dumps(_canonical((config, directory)), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _evaluate(
+    store: Store, context: DecideContext, ids: Sequence[int], now: datetime, report: DecideReport
+) -> tuple[list[OutboxEntry], dict[int, datetime | None]]:
+    """Decisions as outbox entries and the next due time of every candidate, batch by batch;
+    explanations (the table's "why") only for the tickets that got a decision."""
+    config = context.config
+    entries: list[OutboxEntry] = []
+    next_due: dict[int, datetime | None] = {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        views, skipped = build_views(store.load_bundles(chunk), context.directory)
+        report.evaluated += len(views)
+        report.skipped += skipped
+        # A candidate not viewed (gone, or unreadable) waits for its next change.
+        next_due.update(dict.fromkeys(chunk))
+        by_id = {view.id: view for view in views}
+        for view in views:
+            next_due[view.id] = engine.next_due(view, config, now)
+        decisions = engine.decide(views, config, now)
+        reasons = _reasons(decisions, by_id, config, now)
+        for decision in decisions:
+            entries.append(_entry(decision, now))
+            report.lines.append(DecisionLine(decision, reasons[decision.key], new=False))
+    return entries, next_due
+
+
+def _reasons(
+    decisions: Sequence[Decision],
+    views: Mapping[int, TicketView],
+    config: RulesConfig,
+    now: datetime,
+) -> dict[str, str]:
+    reasons: dict[str, str] = {}
+    for ticket_id in dict.fromkeys(decision.ticket_id for decision in decisions):
+        for verdict in engine.explain(views[ticket_id], config, now):
+            for decision in verdict.decisions:
+                reasons[decision.key] = verdict.reason
+    return {d.key: reasons.get(d.key, d.rule) for d in decisions}
+
+
+def _entry(decision: Decision, now: datetime) -> OutboxEntry:
+    return OutboxEntry(
+        key=decision.key,
+        ticket_id=decision.ticket_id,
+        rule=decision.rule,
+        actions=tuple(action.to_dict() for action in decision.actions),
+        facts=dict(decision.facts),
+        decided_at=now,
+    )
+
+
+def _queued_keys(store: Store, ticket_ids: set[int]) -> set[str]:
+    return {entry.key for t in sorted(ticket_ids) for entry in store.outbox(ticket_id=t)}
+
+
+def _canonical(value: object) -> object:
+    """``value`` as plain JSON data with every collection in a fixed order."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value) if f.init}
+    if isinstance(value, Mapping):
+        return sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, set | frozenset):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)  # dates, durations, enums
