@@ -27,7 +27,7 @@ from itertools import islice
 from typing import Protocol, TypeVar
 
 from sync.config import Settings
-from sync.errors import TicketNotFound, ZendeskError, ZendeskUnavailable
+from sync.errors import TicketNotFound, ZendeskError, ZendeskRejected, ZendeskUnavailable
 from sync.fields import FieldIds, resolve_fields
 from sync.ports import Clock, MirrorStore, ZendeskReader
 from sync.records import Directory, ExportPage, TicketRecord
@@ -131,6 +131,11 @@ class Puller:
             try:
                 me = self.reader.whoami()
                 directory = self.reader.directory()
+            except ZendeskRejected as exc:
+                if exc.status == 401:
+                    raise  # nothing will work with credentials Zendesk refuses
+                self.report.errors.append(f"directory: {exc}")
+                log.error("directory refresh failed, keeping the stored one: %s", exc)
             except ZendeskError as exc:
                 self.report.errors.append(f"directory: {exc}")
                 log.error("directory refresh failed, keeping the stored one: %s", exc)

@@ -39,6 +39,11 @@ from sync.errors import (
 #: Zendesk's documented default when a 429 carries no usable Retry-After.
 DEFAULT_RETRY_AFTER = 60.0
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_HINTS = {
+    401: " (Zendesk refused the credentials: check ZENDESK_EMAIL and ZENDESK_TOKEN, or "
+    "ZENDESK_OAUTH_TOKEN)",
+    403: " (the worker's user lacks a permission: the export needs an admin)",
+}
 _BODY_PREVIEW = 500
 
 
@@ -114,7 +119,8 @@ def check_response(response: requests.Response) -> None:
     if status >= 400:
         body = _preview(response)
         error_class = {409: TicketConflict, 404: TicketNotFound}.get(status, ZendeskRejected)
-        raise error_class(f"{where}: {status} {body}", status=status, body=body)
+        hint = _HINTS.get(status, "")
+        raise error_class(f"{where}: {status} {body}{hint}", status=status, body=body)
     if status != 204 and response.content:
         try:
             response.json_body = orjson.loads(response.content)  # type: ignore[attr-defined]

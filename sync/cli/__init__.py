@@ -87,6 +87,7 @@ def configure_logging(args: argparse.Namespace) -> None:
         stream=sys.stderr,
         force=True,
     )
-    # zenpy and urllib3 narrate every request at DEBUG; keep them quiet unless asked.
-    for noisy in ("zenpy", "urllib3"):
+    # zenpy and urllib3 narrate every request, alembic every migration context; keep them
+    # quiet unless asked.
+    for noisy in ("zenpy", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)

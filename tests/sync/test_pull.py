@@ -213,3 +213,12 @@ def test_fetch_in_order_keeps_the_order_and_stops_early() -> None:
         seen.append((ticket_id, future.result()))
     assert seen == [(0, 0), (1, 1), (2, 4)]
     assert len(started) <= 3 + 2 * 2  # never far ahead of the caller
+
+
+def test_refused_credentials_stop_the_pull_at_once(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    zendesk.fail_next["whoami"] = [ZendeskRejected("401 refused", status=401)]
+    with pytest.raises(ZendeskRejected):
+        pull(zendesk, store, SETTINGS, clock)
+    assert zendesk.calls["export"] == 0

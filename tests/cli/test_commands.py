@@ -1,0 +1,119 @@
+"""Every command of issue 2 end to end: sync, tickets, ticket, check, db, and the errors a
+user meets first (bad configuration, no mirror yet)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tests.cli.conftest import Cli
+
+#: The demo world's partner tickets (fixtures/scenarios/demo.yaml): every ticket that is in
+#: a partner group now, plus the solved, closed and deleted ones that stayed there.
+DEMO_PARTNER_TICKETS = {
+    1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011, 1012,
+    1013, 1014, 1015, 1017, 1023, 1024, 1025, 1026,
+}  # fmt: skip
+
+
+def test_sync_mirrors_the_partner_groups_and_says_what_it_did(cli: Cli) -> None:
+    result = cli.run("sync", "--no-progress")
+    assert "20 kept" in result.stdout and "0 error(s)" in result.stdout
+    with sqlite3.connect(cli.database) as db:
+        ids = {row[0] for row in db.execute("SELECT id FROM tickets")}
+        audits = db.execute("SELECT count(*), count(DISTINCT id) FROM audits").fetchone()
+    assert ids == DEMO_PARTNER_TICKETS
+    assert audits[0] == audits[1] > 0
+
+
+def test_a_second_sync_with_nothing_new_costs_one_request(cli: Cli, demo_emulator) -> None:  # type: ignore[no-untyped-def]
+    cli.run("sync", "--no-progress")
+    before = len(demo_emulator.request_log)
+    cli.run("sync", "--no-progress")
+    requests = demo_emulator.request_log[before:]
+    assert [(r.method, r.path) for r in requests] == [
+        ("GET", "/api/v2/incremental/tickets/cursor.json")
+    ]
+
+
+def test_tickets_is_the_list_mode_latest_update_first(cli: Cli) -> None:
+    cli.run("sync", "--no-progress")
+    table = cli.run("tickets").stdout
+    header = table.splitlines()[0].split()
+    assert header[:4] == ["ID", "Entity", "System", "Subject"]
+    assert "Last Update" in table.splitlines()[0] and "State" in header
+    rows = json.loads(cli.run("tickets", "--json").stdout)
+    assert {r["id"] for r in rows} == DEMO_PARTNER_TICKETS
+    stamps = [r["updated_at"] for r in rows]
+    assert stamps == sorted(stamps, reverse=True)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[1001]["entity"] == "Gemeente Utrecht"
+    assert by_id[1001]["system"] == "Mail"  # the dropdown's label, not its tag
+    assert (by_id[1001]["state"], by_id[1014]["state"]) == ("Open", "Closed")
+
+
+def test_tickets_filters_by_group_and_state(cli: Cli) -> None:
+    cli.run("sync", "--no-progress")
+    acme_open = json.loads(cli.run("tickets", "--json", "--group", "Acme Networks",
+                                   "--state", "open").stdout)  # fmt: skip
+    assert acme_open and all(r["group"] == "Acme Networks" and r["state"] == "Open"
+                             for r in acme_open)  # fmt: skip
+    closed = json.loads(cli.run("tickets", "--json", "--state", "closed").stdout)
+    assert {r["id"] for r in closed} >= {1006, 1013, 1014, 1015}
+    unknown = cli.run("tickets", "--group", "Nobody", check=False)
+    assert unknown.returncode != 0 and "not a partner group" in unknown.stderr
+
+
+def test_ticket_is_the_view_mode_with_every_comment_in_order(cli: Cli) -> None:
+    cli.run("sync", "--no-progress")
+    doc = json.loads(cli.run("ticket", "1010", "--json").stdout)
+    assert doc["group"] == "Acme Networks" and doc["assignee"] == "Alice Acme"
+    comments = [(c["author"], c["internal"]) for c in doc["comments"]]
+    assert comments[1:] == [
+        ("Ines de Vries", True),
+        ("Alice Acme", True),
+        ("Alice Acme", False),
+    ]
+    stamps = [c["at"] for c in doc["comments"]]
+    assert stamps == sorted(stamps)
+    text = cli.run("ticket", "1010").stdout
+    assert "internal note" in text and "public reply" in text
+    missing = cli.run("ticket", "1018", check=False)  # a Billing ticket: never mirrored
+    assert missing.returncode == 1 and "not in the local mirror" in missing.stderr
+
+
+def test_check_reports_every_check_and_passes_on_the_demo(cli: Cli) -> None:
+    result = cli.run("check")
+    for name in ("database", "credentials", "ISPnext group", "partner group Acme Networks",
+                 "System field", "Total time spent (sec)"):  # fmt: skip
+        assert name in result.stdout
+    assert "FAIL" not in result.stdout
+
+
+def test_check_fails_clearly_on_bad_credentials(cli: Cli) -> None:
+    cli.env["ZENDESK_TOKEN"] = "wrong-token"
+    result = cli.run("check", check=False)
+    assert result.returncode == 1
+    assert "401" in result.stdout and "ZENDESK_TOKEN" in result.stdout
+    assert "wrong-token" not in result.stdout + result.stderr
+
+
+def test_a_bad_configuration_stops_at_start_up_listing_every_problem(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("partners: [{name: X, group_id: zero}]\nsync: {page_size: -1}\n")
+    cli.env["ZENDESK_URL"] = "ftp://nowhere"
+    result = cli.run("--config", str(bad), "sync", check=False)
+    assert result.returncode == 2
+    for fragment in ("ispnext: missing", "partners[0].group_id", "sync.page_size", "ZENDESK_URL"):
+        assert fragment in result.stderr
+
+
+def test_db_upgrade_and_status(cli: Cli) -> None:
+    assert "schema current" in cli.run("db", "upgrade").stdout
+    assert "schema current" in cli.run("db", "status").stdout
+
+
+def test_help_lists_the_commands(cli: Cli) -> None:
+    result = cli.run("--help")
+    for command in ("sync", "tickets", "ticket", "check", "db", "emulator", "demo", "run"):
+        assert f"    {command}" in result.stdout
