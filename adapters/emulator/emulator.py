@@ -61,6 +61,7 @@ class Emulator:
         )
         self.faults = FaultBook()
         self._world: World | None = None
+        self._jobs: JobBook | None = None
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -86,7 +87,7 @@ class Emulator:
         server = EmulatorHTTPServer((self.host, self.port), application)
         host, port = server.socket.getsockname()[:2]
         world.base_url = application.base_url = f"http://{host}:{port}"
-        self._world, self._server = world, server
+        self._world, self._jobs, self._server = world, jobs, server
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},  # close() returns within one poll
@@ -159,7 +160,10 @@ class Emulator:
             return copied
 
     def snapshot(self) -> dict[str, Any]:
-        """Canonical, JSON-able end state (see :mod:`adapters.emulator.snapshot`)."""
+        """Canonical, JSON-able end state (see :mod:`adapters.emulator.snapshot`), after
+        whatever the clock has made due (script entries, jobs)."""
+        if self._jobs is not None:
+            _catch_up(self.world, self._jobs)
         return snapshot(self.world)
 
     @property
