@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.emulator import errors
+from adapters.emulator.assignment import as_int, set_people
 from adapters.emulator.comments import Comment, read_comment
 from adapters.emulator.directory import Directory
 from adapters.emulator.specs import UserSpec
@@ -106,7 +107,7 @@ def set_status(
     directory: Directory, after: Values, payload: Mapping[str, Any], *, creating: bool
 ) -> None:
     if payload.get("custom_status_id") is not None:
-        status = directory.statuses.get(_as_int(payload["custom_status_id"], "custom_status_id"))
+        status = directory.statuses.get(as_int(payload["custom_status_id"], "custom_status_id"))
         if status is None or not status.active:
             raise errors.record_invalid("custom_status_id", "Custom status is invalid")
         after["custom_status_id"] = status.id
@@ -120,76 +121,6 @@ def set_status(
         after["status"] = status_name
     if creating and after["status"] is None:
         after["status"] = "open" if payload.get("assignee_id") else "new"
-
-
-def set_people(
-    directory: Directory, before: Values, after: Values, payload: Mapping[str, Any]
-) -> None:
-    for key in ("requester_id", "organization_id"):
-        if payload.get(key) is not None:
-            after[key] = _as_int(payload[key], key)
-    if "group_id" in payload:
-        group = payload["group_id"]
-        if group is not None and _as_int(group, "group_id") not in directory.groups:
-            raise errors.record_invalid("group", "Group is invalid")
-        after["group_id"] = group
-    assignee = _assignee_in(directory, payload)
-    if assignee is not _UNSET:
-        after["assignee_id"] = assignee
-        if assignee is not None:
-            _place_assignee(directory, after, assignee, group_given="group_id" in payload)
-    elif after["group_id"] != before["group_id"] and not _still_member(directory, after):
-        after["assignee_id"] = None
-
-
-_UNSET: Any = object()
-
-
-def _still_member(directory: Directory, after: Values) -> bool:
-    assignee, group = after["assignee_id"], after["group_id"]
-    return assignee is None or (group is not None and directory.is_member(assignee, group))
-
-
-def _assignee_in(directory: Directory, payload: Mapping[str, Any]) -> Any:
-    if payload.get("assignee_email"):
-        user = directory.user_by_email(str(payload["assignee_email"]))
-        if user is None:
-            raise errors.record_invalid("assignee", "Assignee: no user with that email")
-        return _check_assignable(user)
-    if "assignee_id" not in payload:
-        return _UNSET
-    if payload["assignee_id"] is None:
-        return None
-    user = directory.users.get(_as_int(payload["assignee_id"], "assignee_id"))
-    if user is None:
-        raise errors.record_invalid("assignee", "Assignee is invalid")
-    return _check_assignable(user)
-
-
-def _check_assignable(user: UserSpec) -> int:
-    if user.is_light_agent:
-        raise errors.record_invalid(
-            "assignee", f"Assignee: {user.name} is a light agent and cannot be assigned tickets"
-        )
-    if not user.can_be_assigned:
-        raise errors.record_invalid("assignee", f"Assignee: {user.name} is not an agent")
-    return user.id
-
-
-def _place_assignee(
-    directory: Directory, after: Values, assignee: int, *, group_given: bool
-) -> None:
-    group = after["group_id"]
-    if group is not None and directory.is_member(assignee, group):
-        return
-    if group_given and group is not None:
-        raise errors.record_invalid(
-            "assignee", "Assignee is not a member of the group the ticket is assigned to"
-        )
-    default = directory.default_group_of(assignee)
-    if default is None:
-        raise errors.record_invalid("assignee", "Assignee is not a member of any group")
-    after["group_id"] = default
 
 
 def set_tags(after: Values, payload: Mapping[str, Any]) -> None:
@@ -225,7 +156,7 @@ def set_custom_fields(directory: Directory, after: Values, payload: Mapping[str,
     for entry in entries:
         if not isinstance(entry, Mapping) or "id" not in entry:
             raise errors.record_invalid("custom_fields", "Custom fields: expected {id, value}")
-        spec = directory.fields.get(_as_int(entry["id"], "custom_fields.id"))
+        spec = directory.fields.get(as_int(entry["id"], "custom_fields.id"))
         if spec is None:
             continue  # Zendesk ignores ids of fields it does not know
         value = field_value(spec.type, spec.options, entry.get("value"), spec.title)
@@ -297,12 +228,3 @@ def event_value(value: Any) -> Any:
     if isinstance(value, list):
         return [str(v) for v in value]
     return str(value)
-
-
-def _as_int(value: Any, name: str) -> int:
-    if type(value) is int:  # the common case, and this runs several times per update
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise errors.record_invalid(name, f"{name}: {value!r} is not an id") from exc

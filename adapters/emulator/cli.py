@@ -22,6 +22,7 @@ DEMO_SCENARIO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" /
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The emulator's options (``zdsync emulator``; docs/emulator.md)."""
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
     parser.add_argument(
         "--port", type=int, default=8080, help="0 picks a free port (default %(default)s)"
@@ -45,28 +46,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--frozen-clock", action="store_true", help="the clock only moves when told to"
     )
-    parser.add_argument("--no-rate-limits", action="store_true", help="switch every rate limit off")
-    parser.add_argument(
-        "--rate-limit",
-        type=per_minute,
-        metavar="N/min",
-        default=700,
-        help="account-wide limit (default %(default)s/min)",
-    )
-    parser.add_argument(
-        "--export-rate-limit",
-        type=per_minute,
-        metavar="N/min",
-        default=10,
-        help="incremental export limit (default %(default)s/min)",
-    )
-    parser.add_argument(
-        "--update-rate-limit",
-        type=per_minute,
-        metavar="N/min",
-        default=100,
-        help="Update Ticket limit (default %(default)s/min)",
-    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -74,6 +53,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SPEC",
         help="inject a fault, KIND[:key=value,...] (repeatable; docs/emulator.md)",
     )
+    _add_limits(parser)
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-rate-limits", action="store_true", help="switch every limit off")
+    for option, default, what in (
+        ("--rate-limit", 700, "account-wide"),
+        ("--export-rate-limit", 10, "incremental export"),
+        ("--update-rate-limit", 100, "Update Ticket"),
+    ):
+        parser.add_argument(
+            option,
+            type=per_minute,
+            metavar="N/min",
+            default=default,
+            help=f"{what} limit (default %(default)s/min)",
+        )
 
 
 def per_minute(text: str) -> int:

@@ -186,23 +186,27 @@ def _groups() -> tuple[GroupSpec, ...]:
 
 
 def _users() -> tuple[UserSpec, ...]:
-    users = [
-        UserSpec(WORKER, "zdsync worker", "zdsync@ispnext.example", "admin", 4, (ISPNEXT_GROUP,)),
-        *(
-            UserSpec(
-                uid,
-                f"ISPnext agent {uid}",
-                f"agent{uid}@ispnext.example",
-                "agent",
-                0,
-                (ISPNEXT_GROUP,),
-                ISPNEXT_GROUP,
-            )
-            for uid in ISPNEXT_AGENTS
-        ),
+    worker = UserSpec(
+        WORKER, "zdsync worker", "zdsync@ispnext.example", "admin", 4, (ISPNEXT_GROUP,)
+    )
+    return (worker, *_agents(), *_requesters())
+
+
+def _agents() -> list[UserSpec]:
+    agents = [
+        UserSpec(
+            uid,
+            f"ISPnext agent {uid}",
+            f"agent{uid}@ispnext.example",
+            "agent",
+            0,
+            (ISPNEXT_GROUP,),
+            ISPNEXT_GROUP,
+        )
+        for uid in ISPNEXT_AGENTS
     ]
     for group in (*PARTNER_GROUPS, *OTHER_GROUPS):
-        users.append(
+        agents.append(
             UserSpec(
                 group * 100 + 1,
                 f"Agent of {group}",
@@ -214,7 +218,7 @@ def _users() -> tuple[UserSpec, ...]:
             )
         )
         if group in PARTNER_GROUPS:
-            users.extend(
+            agents.extend(
                 UserSpec(
                     group * 100 + n,
                     f"Light agent {n} of {group}",
@@ -226,7 +230,11 @@ def _users() -> tuple[UserSpec, ...]:
                 )
                 for n in (2, 3)
             )
-    users.extend(
+    return agents
+
+
+def _requesters() -> list[UserSpec]:
+    return [
         UserSpec(
             uid,
             f"Requester {uid}",
@@ -236,8 +244,7 @@ def _users() -> tuple[UserSpec, ...]:
             organization=500 + uid % ORGANIZATIONS,
         )
         for uid in range(FIRST_REQUESTER, FIRST_REQUESTER + REQUESTERS)
-    )
-    return tuple(users)
+    ]
 
 
 def _fields() -> tuple[FieldSpec, ...]:

@@ -19,42 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from adapters.emulator import errors
-from adapters.emulator.changes import Proposal, blank_values, field_events, propose, values_of
+from adapters.emulator.changes import Proposal, blank_values, propose, values_of
 from adapters.emulator.clock import EmulatorClock
-from adapters.emulator.comments import Comment
 from adapters.emulator.directory import Directory
+from adapters.emulator.recording import AuditRecorder, via
 from adapters.emulator.specs import Edit, ScenarioData, ScriptEntry, UserSpec
 from adapters.emulator.stream import StreamIndex
 from adapters.emulator.tickets import Audit, Ticket, ticket_bytes
 
 log = logging.getLogger(__name__)
-
-API_CLIENT = "zdsync-emulator API client"
-WEB_CLIENT = "Mozilla/5.0 (X11; Linux x86_64) Zendesk Agent Workspace (emulated)"
-_AUDIT_IDS = 40_000_000_001
-_EVENT_IDS = 50_000_000_001
-
-
-def via(channel: str, source_from: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The ``via`` of a ticket or audit. Plain ones are shared: nothing mutates them, and a
-    100,000-ticket world would otherwise hold 300,000 identical dicts."""
-    if source_from is None:
-        plain = _PLAIN_VIAS.get(channel)
-        if plain is None:
-            plain = _PLAIN_VIAS[channel] = {
-                "channel": channel,
-                "source": {"from": {}, "to": {}, "rel": None},
-            }
-        return plain
-    return {"channel": channel, "source": {"from": dict(source_from), "to": {}, "rel": "follow_up"}}
-
-
-_PLAIN_VIAS: dict[str, dict[str, Any]] = {}
-
-
-def metadata(client: str) -> dict[str, Any]:
-    system = {"client": client, "ip_address": "127.0.0.1", "location": "Amsterdam, NH, Netherlands"}
-    return {"system": {**system, "latitude": 52.3676, "longitude": 4.9041}, "custom": {}}
 
 
 class World:
@@ -72,8 +45,7 @@ class World:
         self.scenario_ticket_ids: frozenset[int] = frozenset()
         self.script_errors: list[str] = []
         self._next_ticket_id = 1
-        self._audit_ids = itertools.count(_AUDIT_IDS)
-        self._event_ids = itertools.count(_EVENT_IDS)
+        self.recorder = AuditRecorder()
         self._script: list[tuple[int, int, ScriptEntry]] = []
         self._script_order = itertools.count()
 
@@ -92,7 +64,8 @@ class World:
         with self.lock:
             if ticket.audits is not None:
                 return ticket.audits
-            audits = [self._creation_audit(ticket)]
+            author = self.directory.users[ticket.submitter_id]
+            audits = [self.recorder.creation_audit(ticket, author)]
             if keep:
                 ticket.audits = audits
             return audits
@@ -134,7 +107,7 @@ class World:
                 new_id, proposal=proposal, actor=actor, stamp=stamp, channel=channel, source=source
             )
             if keep_audit:
-                ticket.audits = [self._record(ticket, proposal, actor, channel, stamp)]
+                ticket.audits = [self.recorder.record(ticket, proposal, actor, channel, stamp)]
             self.tickets[new_id] = ticket
             self.stream.add((ticket.generated_timestamp, new_id))
             if source is not None:
@@ -168,7 +141,7 @@ class World:
                 return ticket, Audit(0, ticket.id, stamp, actor.id, via(channel), {}, [])
             audits = self.audits(ticket)
             stamp = max(stamp, ticket.updated_at + 1)
-            audit = self._record(ticket, proposal, actor, channel, stamp)
+            audit = self.recorder.record(ticket, proposal, actor, channel, stamp)
             audits.append(audit)
             self._apply(ticket, proposal, stamp)
             return ticket, audit
@@ -282,26 +255,6 @@ class World:
             due_at=values["due_at"],
             is_public=bool(comment and comment.public),
         )
-
-    def _record(
-        self, ticket: Ticket, proposal: Proposal, actor: UserSpec, channel: str, stamp: int
-    ) -> Audit:
-        audit_id = next(self._audit_ids)
-        events = []
-        if proposal.comment is not None:
-            events.append(proposal.comment.event(next(self._event_ids), audit_id))
-        events.extend({"id": next(self._event_ids), **event} for event in proposal.events)
-        client = API_CLIENT if channel == "api" else WEB_CLIENT
-        return Audit(audit_id, ticket.id, stamp, actor.id, via(channel), metadata(client), events)
-
-    def _creation_audit(self, ticket: Ticket) -> Audit:
-        author = self.directory.users[ticket.submitter_id]
-        comment = Comment(author.id, ticket.description, public=ticket.is_public)
-        creation = field_events(blank_values(), values_of(ticket), "Create")
-        proposal = Proposal(values_of(ticket), comment, creation)
-        audit = self._record(ticket, proposal, author, ticket.via["channel"], ticket.created_at)
-        audit.via = ticket.via
-        return audit
 
     def _apply(self, ticket: Ticket, proposal: Proposal, stamp: int) -> None:
         for name, value in proposal.values.items():
