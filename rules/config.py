@@ -119,6 +119,7 @@ class Account:
     ispnext_group_ids: frozenset[int] = field(init=False, repr=False, compare=False)
     #: The Total's field id as audit events name it (a string), or None.
     total_time_field: str | None = field(init=False, repr=False, compare=False)
+    _names: dict[int, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         partner = frozenset(group.id for group in self.partner_groups)
@@ -127,13 +128,14 @@ class Account:
         object.__setattr__(self, "ispnext_group_ids", ispnext)
         total = self.total_time_field_id
         object.__setattr__(self, "total_time_field", None if total is None else str(total))
+        # Partner names win: the same id in both lists is a configuration mistake anyway.
+        names = {g.id: g.name for g in (*self.ispnext_groups, *self.partner_groups)}
+        object.__setattr__(self, "_names", names)
 
     def group_name(self, group_id: int | None) -> str:
         """The configured name of a group, or ``group <id>`` for any other."""
-        for group in (*self.partner_groups, *self.ispnext_groups):
-            if group.id == group_id:
-                return group.name
-        return f"group {group_id}"
+        name = self._names.get(group_id) if group_id is not None else None
+        return name if name is not None else f"group {group_id}"
 
 
 def _check_templates(where: str, checks: Mapping[str, tuple[str, frozenset[str]]]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, NamedTuple
 
 from rules.actions import Action, Json, action_from_dict
@@ -63,8 +64,11 @@ Explanation = Callable[[], tuple[str, Facts]]
 
 def because(reason: str, facts: Facts | None = None) -> Explanation:
     """An explanation already at hand (the cheap early answers of a rule)."""
-    answer = (reason, facts if facts is not None else {})
-    return lambda: answer
+    return partial(_given, reason, facts if facts is not None else {})
+
+
+def _given(reason: str, facts: Facts) -> tuple[str, Facts]:
+    return reason, facts
 
 
 def no(reason: str, facts: Facts | None = None) -> Finding:

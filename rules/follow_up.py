@@ -15,6 +15,7 @@ alone; a solved one still gets its follow-up.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from rules.actions import NEW_TICKET, AddTags, CreateFollowUp, Json
 from rules.config import FollowUpKind, RulesConfig
@@ -36,7 +37,7 @@ def create_follow_up(view: TicketView, config: RulesConfig, now: datetime) -> Fi
     for kind in kinds:
         if is_marked(view, kind) and not already_created(view, kind):
             decisions += (_decide(view, config, kind),)
-    return decisions, lambda: _explain(view, kinds)
+    return decisions, partial(_explain, view, kinds)
 
 
 def _explain(view: TicketView, kinds: tuple[FollowUpKind, ...]) -> tuple[str, Facts]:

@@ -18,6 +18,7 @@ handing back ends the episode, and a ticket sent to a partner again starts a new
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from rules.actions import AddNote, Assign, Json
@@ -45,7 +46,7 @@ def hand_back(view: TicketView, config: RulesConfig, now: datetime) -> Finding:
     tracked = _tracked(view, start, settings)
     reason = _why(settings, spent, tracked)
     if reason is None:  # the usual answer: explained only when someone asks
-        return (), lambda: _not_yet(view, start, settings, now)
+        return (), partial(_not_yet, view, start, settings, now)
     episode = episode_at(view, start)
     facts = _facts(view, episode, settings, now=now, spent=spent, tracked=tracked)
     if not config.account.ispnext_groups:
@@ -184,7 +185,7 @@ def _facts(
         "episode_audit_id": episode.audit_id,
         "episode_started_at": episode.started_at.isoformat(),
         "episode_started_by": episode.started_by,
-        "episode_started_by_kind": view.directory.kind(episode.started_by).value,
+        "episode_started_by_kind": view.directory.kind(episode.started_by),  # a str
         "partner_group_id": episode.group_id,
         "minutes_in_group": int((now - episode.started_at).total_seconds() // 60),
         "business_minutes_in_group": (

@@ -16,10 +16,11 @@ revert is then the last status change, so deciding again finds nothing.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from rules.actions import AddNote, Json, SetStatus
 from rules.config import RulesConfig
-from rules.decision import Decision, Finding, Rule, because, decision_key, no
+from rules.decision import Decision, Facts, Finding, Rule, because, decision_key, no
 from rules.model import FINAL, Audit, FieldChange, TicketView, UserKind
 from rules.template import render
 
@@ -47,7 +48,7 @@ def submit_as_open(view: TicketView, config: RulesConfig, now: datetime) -> Find
     audit, status, custom = found
     why_not = _why_not(view, audit, status, custom)
     if why_not is not None:
-        return (), lambda: (why_not, _facts(view, audit, status, custom))
+        return (), partial(_explained, why_not, view, audit, status, custom)
     facts = _facts(view, audit, status, custom)
     decision = _decide(view, config, audit, facts)
     reason = f"{facts['new_status']} set by a partner user in audit {audit.id}"
@@ -71,6 +72,16 @@ def _why_not(
     return None
 
 
+def _explained(
+    reason: str,
+    view: TicketView,
+    audit: Audit,
+    status: FieldChange | None,
+    custom: FieldChange | None,
+) -> tuple[str, Facts]:
+    return reason, _facts(view, audit, status, custom)
+
+
 def _facts(
     view: TicketView, audit: Audit, status: FieldChange | None, custom: FieldChange | None
 ) -> dict[str, Json]:
@@ -79,7 +90,7 @@ def _facts(
         "audit_id": audit.id,
         "changed_at": audit.created_at.isoformat(),
         "changed_by": audit.author_id,
-        "changed_by_kind": directory.kind(audit.author_id).value,
+        "changed_by_kind": directory.kind(audit.author_id),  # a str
         "light_agent": directory.is_light_agent(audit.author_id),
         "old_status": directory.status_label(_text(status, "old"), _id(custom, "old")),
         "new_status": directory.status_label(_text(status, "new"), _id(custom, "new")),

@@ -18,6 +18,7 @@ audit it saw) are not looked at again.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from rules.actions import AddNote, AddTags, Json
 from rules.config import RulesConfig
@@ -38,7 +39,7 @@ def require_time_note(view: TicketView, config: RulesConfig, now: datetime) -> F
         return no(f"the ticket is {view.status}", {"status": view.status})
     entries, since = new_time_entries(view, field)
     decisions = [_decide(view, config, a, field) for a in entries if not a.has_internal_note]
-    return tuple(decisions), lambda: _explain(view, field, since, entries)
+    return tuple(decisions), partial(_explain, view, field, since, entries)
 
 
 RULE = Rule(NAME, "time_entry_note", require_time_note)
