@@ -166,10 +166,14 @@ def load_context(store: Store, settings: Settings) -> DecideContext:
     the last pull. Raises ``NotPulledYet`` when the mirror has neither."""
     worker = store.read_state(WORKER_ID_KEY)
     records = store.load_directory()
-    if worker is None or not worker.isdigit() or not records.users:
-        missing = "the worker's user id" if worker is None or not worker.isdigit() else "users"
+    missing = None
+    if worker is None or not worker.isdigit():
+        missing = "the worker's user id"
+    elif not records.users:
+        missing = "the directory of users and groups"
+    if missing is not None:
         raise NotPulledYet(
-            f"the local mirror has no {missing} yet: run `zdsync sync` first "
+            f"the local mirror does not hold {missing} yet: run `zdsync sync` first "
             "(decide works on the mirror a pull leaves)"
         )
     ids = resolve_fields(records.ticket_fields, settings.system_field)

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sync.cli import commands, demo
+from sync.cli import commands, decide_commands, demo
 from sync.config import LOG_LEVELS
 from sync.errors import ConfigError, WorkerError
 
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.register(sub)
+    decide_commands.register(sub)
     demo.register(sub)
     return parser
 

@@ -349,7 +349,7 @@ def test_without_a_pull_decide_says_so_and_writes_nothing(clock: FixedClock) -> 
     assert "nothing decided" in report.summary()
     assert store.counts()["sync_state"] == 0
     store.write_state(WORKER_ID_KEY, "1")  # a worker id but no directory yet
-    assert "users" in (decide(store, SETTINGS, clock).problem or "")
+    assert "directory of users" in (decide(store, SETTINGS, clock).problem or "")
     with pytest.raises(NotPulledYet):
         explain(store, SETTINGS, clock, 1001)
 

@@ -1,0 +1,231 @@
+"""``zdsync decide`` and ``zdsync explain TICKET``: the rules over the local mirror.
+
+Both read only the local database (no Zendesk credentials needed). ``decide`` queues what
+the partner agreement requires in the outbox (push sends it later); ``--dry-run`` shows
+the same decisions and writes nothing. ``explain`` shows, for one ticket, what every rule
+concluded and from which facts, when a time-based rule will next act, and what is queued.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sync.cli.wiring import settings_from, store_for
+from sync.clock import FixedClock, SystemClock
+from sync.config import Settings
+from sync.decide import DecideReport, TicketExplanation, decide, explain
+from sync.listing import table
+from sync.ports import Clock
+from sync.records import OutboxEntry, UserRecord
+
+Names = Callable[[str, int | None], str]
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "decide",
+        help="apply the partner agreement to the mirror and queue the changes",
+        description="Evaluate the tickets that changed or whose time has come and queue "
+        "the rules' decisions in the outbox (deciding twice queues once).",
+    )
+    p.add_argument("--dry-run", action="store_true", help="show the decisions, write nothing")
+    p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    _now_option(p)
+    p.set_defaults(handler=cmd_decide)
+
+    p = sub.add_parser(
+        "explain",
+        help="why each rule acted or not on one ticket",
+        description="For every rule: fired or why not, with the facts it used; the next "
+        "time a rule acts by time alone; the ticket's queued decisions and their states.",
+    )
+    p.add_argument("id", type=int, help="ticket id")
+    p.add_argument("--json", action="store_true", help="JSON instead of text")
+    _now_option(p)
+    p.set_defaults(handler=cmd_explain)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=False)
+    store = store_for(settings)
+    try:
+        report = decide(store, settings, _clock(args), dry_run=args.dry_run)
+        names = _names(store.load_directory().users, settings)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(decide_document(report), indent=2))
+    elif not report.problem:  # the problem itself is logged by decide, on stderr
+        print(render_decisions(report, names))
+    return 1 if report.problem else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    settings = settings_from(args, need_zendesk=False)
+    store = store_for(settings)
+    try:
+        found = explain(store, settings, _clock(args), args.id)
+        names = _names(store.load_directory().users, settings)
+    finally:
+        store.close()
+    document = explain_document(found)
+    print(json.dumps(document, indent=2) if args.json else render_explanation(document, names))
+    return 0
+
+
+def decide_document(report: DecideReport) -> dict[str, Any]:
+    return {
+        "now": report.now.isoformat(),
+        "dry_run": report.dry_run,
+        "problem": report.problem,
+        "everything": report.everything,
+        "candidates": report.candidates,
+        "evaluated": report.evaluated,
+        "skipped": report.skipped,
+        "new": report.new,
+        "already_queued": report.already_queued,
+        "decisions": [
+            {**line.decision.to_dict(), "why": line.why, "new": line.new} for line in report.lines
+        ],
+    }
+
+
+def explain_document(found: TicketExplanation) -> dict[str, Any]:
+    return {
+        "ticket_id": found.ticket_id,
+        "now": found.now.isoformat(),
+        "rules": [verdict.to_dict() for verdict in found.verdicts],
+        "next_due": found.next_due.isoformat() if found.next_due else None,
+        "outbox": [_entry_document(entry) for entry in found.outbox],
+    }
+
+
+def render_decisions(report: DecideReport, names: Names) -> str:
+    lines = []
+    if report.lines:
+        rows = [
+            [
+                str(line.decision.ticket_id),
+                line.decision.rule,
+                describe_actions([a.to_dict() for a in line.decision.actions], names),
+                line.why,
+                "new" if line.new else "already queued",
+            ]
+            for line in report.lines
+        ]
+        lines += [table(("Ticket", "Rule", "Actions", "Why", "Outbox"), rows), ""]
+    verb = "would be" if report.dry_run else "were"
+    lines.append(
+        f"{len(report.lines)} decision(s): {report.new} {verb} new, "
+        f"{report.already_queued} already queued"
+    )
+    lines.append(f"decide: {report.summary()}")
+    return "\n".join(lines)
+
+
+def render_explanation(document: Mapping[str, Any], names: Names) -> str:
+    now = _when(document["now"])
+    lines = [f"Ticket {document['ticket_id']}, rules evaluated at {now}", ""]
+    for rule in document["rules"]:
+        verdict = "FIRED" if rule["fired"] else "no"
+        lines.append(f"{rule['rule']:<18} {verdict:<6} {rule['reason']}")
+        lines += [f"    {key}: {_fact(value)}" for key, value in rule["facts"].items()]
+        for decision in rule["decisions"]:
+            actions = describe_actions(decision["actions"], names)
+            lines.append(f"    -> {decision['key']}: {actions}")
+    due = document["next_due"]
+    lines += ["", f"Next due: {_when(due) if due else 'nothing is waiting for a time'}", ""]
+    entries = document["outbox"]
+    if not entries:
+        lines.append("Outbox: nothing queued for this ticket")
+        return "\n".join(lines)
+    rows = [
+        [e["key"], e["state"], str(e["attempts"]), _when(e["decided_at"]), e["last_error"] or ""]
+        for e in entries
+    ]
+    lines += ["Outbox:", table(("Key", "State", "Attempts", "Decided", "Last error"), rows)]
+    return "\n".join(lines)
+
+
+def describe_actions(actions: Sequence[Mapping[str, Any]], names: Names) -> str:
+    """Actions in a few words each, with the names agents know."""
+    words = []
+    for action in actions:
+        kind = action["type"]
+        if kind == "assign":
+            group, agent = action.get("group_id"), action.get("assignee_id")
+            whom = [names("group", group)] if group else []
+            whom += [names("user", agent)] if agent else []
+            words.append("assign to " + " / ".join(whom))
+        elif kind == "set_status":
+            words.append(f"status -> {action['status']}")
+        elif kind == "add_note":
+            words.append("internal note")
+        elif kind in {"add_tags", "remove_tags"}:
+            sign = "+" if kind == "add_tags" else "-"
+            words.append("tags " + " ".join(sign + tag for tag in action["tags"]))
+        elif kind == "create_follow_up":
+            words.append(f"new {action['kind'].replace('_', ' ')} ticket")
+        else:
+            words.append(str(kind))
+    return "; ".join(words)
+
+
+def _names(users: Sequence[UserRecord], settings: Settings) -> Names:
+    people = {user.id: user.name for user in users}
+    groups = {g.id: g.name for g in (*settings.ispnext_groups, *settings.partner_groups)}
+
+    def name(kind: str, ident: int | None) -> str:
+        known = people if kind == "user" else groups
+        return known.get(ident, f"{kind} {ident}") if ident is not None else ""
+
+    return name
+
+
+def _entry_document(entry: OutboxEntry) -> dict[str, Any]:
+    return {
+        "key": entry.key,
+        "rule": entry.rule,
+        "state": entry.state,
+        "attempts": entry.attempts,
+        "last_error": entry.last_error,
+        "audit_id": entry.audit_id,
+        "created_ticket_id": entry.created_ticket_id,
+        "decided_at": entry.decided_at.isoformat(),
+        "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
+        "actions": [dict(action) for action in entry.actions],
+    }
+
+
+def _now_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--now",
+        type=_instant,
+        metavar="TIME",
+        help="evaluate as of this ISO-8601 time (UTC unless it says otherwise) instead of "
+        "the clock, e.g. to reproduce a decision",
+    )
+
+
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    return FixedClock(args.now) if args.now else SystemClock()
+
+
+def _when(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _fact(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
