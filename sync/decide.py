@@ -164,21 +164,15 @@ def decide(
 def load_context(store: Store, settings: Settings) -> DecideContext:
     """The rules' configuration with the account's ids, and the directory, as stored by
     the last pull. Raises ``NotPulledYet`` when the mirror has neither."""
-    worker = store.read_state(WORKER_ID_KEY)
+    stored = store.read_state(WORKER_ID_KEY) or ""
     records = store.load_directory()
-    missing = None
-    if worker is None or not worker.isdigit():
-        missing = "the worker's user id"
-    elif not records.users:
-        missing = "the directory of users and groups"
-    if missing is not None:
-        raise NotPulledYet(
-            f"the local mirror does not hold {missing} yet: run `zdsync sync` first "
-            "(decide works on the mirror a pull leaves)"
-        )
+    if not stored.isdigit():
+        raise NotPulledYet(_not_pulled("the worker's user id"))
+    if not records.users:
+        raise NotPulledYet(_not_pulled("the directory of users and groups"))
     ids = resolve_fields(records.ticket_fields, settings.system_field)
     config = settings.rules_for(
-        worker_id=int(worker), total_time=ids.total_time, last_update_time=ids.last_update_time
+        worker_id=int(stored), total_time=ids.total_time, last_update_time=ids.last_update_time
     )
     directory = rules_directory(records, config.account)
     return DecideContext(config, directory, fingerprint(config, directory))
@@ -214,6 +208,13 @@ def fingerprint(config: RulesConfig, directory: RulesDirectory) -> str:
     one process to the next."""
     text = json.dumps(_canonical((config, directory)), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _not_pulled(missing: str) -> str:
+    return (
+        f"the local mirror does not hold {missing} yet: run `zdsync sync` first "
+        "(decide works on the mirror a pull leaves)"
+    )
 
 
 def _evaluate(
