@@ -139,7 +139,7 @@ def normalise_tags(value: Any) -> list[str]:
     """Zendesk tags are lower case without spaces: text is split on whitespace."""
     if value is None:
         return []
-    items = [value] if isinstance(value, str) else value
+    items = value if isinstance(value, list | tuple) else [value]
     words = [word for item in items for word in str(item).split()]
     tags: list[str] = []
     for word in words:
@@ -153,6 +153,8 @@ def set_custom_fields(directory: Directory, after: Values, payload: Mapping[str,
     entries = payload.get("custom_fields") or payload.get("fields") or []
     if isinstance(entries, Mapping):
         entries = [{"id": k, "value": v} for k, v in entries.items()]
+    if not isinstance(entries, list):
+        raise errors.record_invalid("custom_fields", "Custom fields: expected a list")
     for entry in entries:
         if not isinstance(entry, Mapping) or "id" not in entry:
             raise errors.record_invalid("custom_fields", "Custom fields: expected {id, value}")

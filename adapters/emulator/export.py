@@ -71,7 +71,7 @@ def _start_time(value: str | None, now: int) -> int:
         raise errors.invalid_value("start_time is required")
     try:
         start = int(float(value))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise errors.invalid_value(f"start_time {value!r} is not a unix time") from exc
     if start < 0:
         raise errors.invalid_value("start_time must be a positive unix time")

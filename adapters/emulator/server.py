@@ -86,7 +86,15 @@ class Application:
         path = url.path[:-5] if url.path.endswith(".json") else url.path
         headers = {k.lower(): v for k, v in handler.headers.items()}
         request = Request(handler.command, path, query, headers, body, self.base_url)
-        status = self._serve_api(handler, request)
+        try:
+            status = self._serve_api(handler, request)
+        except (ConnectionError, TimeoutError):
+            status = 0  # the client went away mid-answer
+        except Exception:
+            # An emulator bug must look like a server error to the client, not hang it.
+            log.exception("emulator: %s %s failed", handler.command, url.path)
+            _write(handler, Response.of(500, FAULT_BODIES[500]))
+            status = 500
         with self.log_lock:
             self.request_log.append(LoggedRequest(handler.command, url.path, url.query, status))
 

@@ -124,6 +124,8 @@ def test_bad_export_parameters_are_4xx(emulator: Emulator, api: Api) -> None:
     both = api.get(f"{EXPORT}?start_time={start_time(emulator)}&cursor=MTAwLjB8fDF8")
     assert both.status_code == 400
     assert api.get(f"{EXPORT}?cursor=not-a-cursor").status_code == 400
+    for odd in ("inf", "nan", "1e99", "soon"):
+        assert api.get(f"{EXPORT}?start_time={odd}").status_code == 422, odd
 
 
 def test_tickets_mirror_fields_next_to_custom_fields(emulator: Emulator, api: Api) -> None:

@@ -173,3 +173,15 @@ def test_zenpy_update_and_safe_update(emulator: Emulator, zenpy_client: Any) -> 
     with pytest.raises(APIException) as raised:
         zenpy_client.tickets.update(stale)
     assert raised.value.response.status_code == 409
+
+
+def test_odd_value_types_get_answers_not_server_errors(api: Api) -> None:
+    # Found by a fuzzing run: each of these once crashed the handler.
+    assert put(api, 2, custom_fields=12.5).status_code == 422
+    assert (
+        api.post("/api/v2/tickets.json", {"ticket": {"fields": 7, "comment": "x"}}).status_code
+        == 422
+    )
+    numeric_tag = put(api, 2, additional_tags=255834417542)
+    assert numeric_tag.status_code == 200
+    assert "255834417542" in numeric_tag.json()["ticket"]["tags"]
