@@ -15,10 +15,11 @@ import itertools
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.emulator import errors
+from adapters.emulator.assignment import as_int
 from adapters.emulator.changes import Proposal, blank_values, propose, values_of
 from adapters.emulator.clock import EmulatorClock
 from adapters.emulator.directory import Directory
@@ -217,7 +218,7 @@ class World:
         """Only a closed ticket can be followed up; otherwise the key is ignored [spec]."""
         if source_id is None:
             return None
-        source = self.tickets.get(int(source_id))
+        source = self.tickets.get(as_int(source_id, "via_followup_source_id"))
         return source if source is not None and source.status == "closed" else None
 
     def _new_ticket(
@@ -283,5 +284,7 @@ def _check_safe_update(ticket: Ticket, payload: Mapping[str, Any]) -> None:
         moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
     except ValueError as exc:
         raise errors.invalid_value(f"updated_stamp {stamp!r} is not a time") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # Zendesk times are UTC
     if int(moment.timestamp()) != ticket.updated_at:
         raise errors.update_conflict()
