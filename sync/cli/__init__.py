@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Sequence
 
 from sync.cli import commands, decide_commands, demo
-from sync.config import LOG_LEVELS
+from sync.cli.logs import LOG_FORMATS, configure_logging
 from sync.errors import ConfigError, WorkerError
 
 log = logging.getLogger("zdsync")
@@ -28,6 +27,7 @@ environment:
   ZDSYNC_DATABASE_URL   default sqlite:///zdsync.db; or postgresql+psycopg://...
   ZDSYNC_CONFIG         config file; default zdsync.yaml
   ZDSYNC_LOG_LEVEL      DEBUG, INFO (default), WARNING, ERROR
+  ZDSYNC_LOG_FORMAT     text (default) or json
 
 Start with `zdsync demo`, then see README.md.
 """
@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     verbosity.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
+    parser.add_argument(
+        "--log-format", choices=LOG_FORMATS, help="text (default) or json: one object per line"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.register(sub)
     decide_commands.register(sub)
@@ -72,23 +75,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("zdsync: interrupted", file=sys.stderr)
         return 130
     return code
-
-
-def configure_logging(args: argparse.Namespace) -> None:
-    """One line per step on stderr. The level comes from -v/-q, else ZDSYNC_LOG_LEVEL
-    (an invalid value is reported by the settings check; INFO meanwhile)."""
-    level_name = (os.environ.get("ZDSYNC_LOG_LEVEL") or "INFO").upper()
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else None
-    if level is None:
-        level = getattr(logging, level_name) if level_name in LOG_LEVELS else logging.INFO
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-        force=True,
-    )
-    # zenpy and urllib3 narrate every request, alembic every migration context; keep them
-    # quiet unless asked.
-    for noisy in ("zenpy", "urllib3", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if args.verbose else logging.WARNING)

@@ -49,7 +49,9 @@ def register(sub: Any) -> None:
         "--group", action="append", default=[], help="partner group name or id (repeatable)"
     )
     p.add_argument("--state", choices=("open", "closed", "all"), default="all")
-    p.add_argument("--limit", type=int, help="show at most N tickets")
+    p.add_argument(
+        "--limit", type=int, default=100, help="show at most N tickets (default 100; 0: all)"
+    )
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(handler=cmd_tickets)
 
@@ -120,26 +122,37 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_tickets(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=False)
     store = store_for(settings)
+    if args.limit < 0:
+        raise SystemExit("zdsync: --limit must be 0 (all) or more")
     query = TicketQuery(
         group_ids=_group_ids(settings, args.group),
         state=None if args.state == "all" else args.state,
-        limit=args.limit,
+        # One more than shown, to tell whether the list was cut.
+        limit=args.limit + 1 if args.limit else None,
     )
-    print_list(store, settings, query, as_json=args.json)
+    print_list(store, settings, query, as_json=args.json, shown=args.limit or None)
     return 0
 
 
 def print_list(
-    store: MirrorStore, settings: Settings, query: TicketQuery, *, as_json: bool
+    store: MirrorStore,
+    settings: Settings,
+    query: TicketQuery,
+    *,
+    as_json: bool,
+    shown: int | None = None,
 ) -> None:
     directory = store.load_directory()
     fields = resolve_fields(directory.ticket_fields, settings.system_field)
     rows = list_rows(store.list_tickets(query), system_labels(directory, fields.system))
+    more = shown is not None and len(rows) > shown
+    rows = rows[:shown] if shown is not None else rows
     if as_json:
         print(json.dumps(rows, indent=2))
     elif rows:
         print(render_list(rows))
-        print(f"\n{len(rows)} ticket(s)")
+        cut = f" (the latest {shown}; --limit N or --limit 0 for more)" if more else ""
+        print(f"\n{len(rows)} ticket(s){cut}")
     else:
         print("No tickets in the local mirror match. Run `zdsync sync` first?")
 

@@ -117,3 +117,19 @@ def test_help_lists_the_commands(cli: Cli) -> None:
     result = cli.run("--help")
     for command in ("sync", "tickets", "ticket", "check", "db", "emulator", "demo", "run"):
         assert f"    {command}" in result.stdout
+
+
+def test_tickets_shows_the_latest_hundred_by_default_and_says_when_it_cut(cli: Cli) -> None:
+    cli.run("sync", "--no-progress")
+    cut = cli.run("tickets", "--limit", "5").stdout
+    assert "5 ticket(s) (the latest 5;" in cut
+    assert len(json.loads(cli.run("tickets", "--json", "--limit", "5").stdout)) == 5
+    everything = cli.run("tickets", "--limit", "0").stdout
+    assert "20 ticket(s)\n" in everything
+
+
+def test_json_logs_are_one_object_per_line(cli: Cli) -> None:
+    result = cli.run("--log-format", "json", "sync", "--no-progress")
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert lines and {"time", "level", "logger", "message"} <= set(lines[0])
+    assert any(line["logger"] == "sync.pull" for line in lines)
