@@ -27,6 +27,11 @@ TYPICAL = {"quiet": 90, "due": 4, "status": 2, "time_without_note": 3, "change_r
 BUSY = {"due": 1, "status": 1, "time_without_note": 1, "change_request": 1}
 
 
+#: Each figure is the best of this many runs, as timeit does: other work on the machine
+#: only ever slows a run down, so the fastest run is the closest to the code's own cost.
+REPEATS = 3
+
+
 def run(quick: bool) -> dict[str, object]:
     """Figures for ``python -m bench``."""
     count = 10_000 if quick else 100_000
@@ -34,12 +39,13 @@ def run(quick: bool) -> dict[str, object]:
     figures: dict[str, object] = {"views": count, "target_views_per_s": 50_000}
     for name, mix in (("typical", TYPICAL), ("busy", BUSY)):
         views = _views(count, directory, mix, random.Random(1))
-        started, cpu = time.perf_counter(), time.process_time()
-        decisions = decide(views, config, NOW)
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        figures[f"{name}_decide_views_per_s"] = round(count / elapsed)
-        # CPU time: the same figure without other processes competing for the two cores.
-        figures[f"{name}_decide_views_per_cpu_s"] = round(count / cpu)
+        seconds = []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            decisions = decide(views, config, NOW)
+            seconds.append(time.perf_counter() - started)
+        figures[f"{name}_decide_views_per_s"] = round(count / min(seconds))
+        figures[f"{name}_decide_views_per_s_slowest_run"] = round(count / max(seconds))
         figures[f"{name}_decisions"] = len(decisions)
     started = time.perf_counter()
     ahead = sum(1 for view in views if next_due(view, config, NOW) is not None)
@@ -109,4 +115,4 @@ def _view(ticket_id: int, kind: str, directory: Directory, rng: random.Random) -
 
 if __name__ == "__main__":
     for key, value in run(quick=False).items():
-        print(f"{key:<30} {value}")
+        print(f"{key:<38} {value}")

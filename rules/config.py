@@ -213,8 +213,15 @@ class FollowUpConfig:
     subject: str = DEFAULT_FOLLOW_UP_SUBJECT
     body: str = DEFAULT_FOLLOW_UP_BODY
     note: str = DEFAULT_FOLLOW_UP_NOTE
+    # Derived: every tag that marks some kind, and whether any kind is marked by a field.
+    marking_tags: frozenset[str] = field(init=False, repr=False, compare=False)
+    marking_fields: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        tags = frozenset(tag for kind in self.kinds for tag in kind.tags)
+        object.__setattr__(self, "marking_tags", tags)
+        fields = any(kind.field_id is not None for kind in self.kinds)
+        object.__setattr__(self, "marking_fields", fields)
         _check_templates(
             "follow_up",
             {

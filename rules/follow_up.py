@@ -33,6 +33,8 @@ def create_follow_up(view: TicketView, config: RulesConfig, now: datetime) -> Fi
     if view.status in FINAL:
         return no(f"the ticket is {view.status}", {"status": view.status})
     kinds = config.follow_up.kinds
+    if view.tags.isdisjoint(config.follow_up.marking_tags) and not config.follow_up.marking_fields:
+        return (), partial(_explain, view, kinds)  # nearly every ticket, nearly every time
     decisions: tuple[Decision, ...] = ()
     for kind in kinds:
         if is_marked(view, kind) and not already_created(view, kind):

@@ -43,10 +43,10 @@ def hand_back(view: TicketView, config: RulesConfig, now: datetime) -> Finding:
         return no("no audit shows when the ticket entered its partner group")
     settings = config.hand_back
     spent = _time_in_group(view.audits[start].created_at, settings, now)
-    tracked = _tracked(view, start, settings)
-    reason = _why(settings, spent, tracked)
+    reason = _why(view, start, settings, spent)
     if reason is None:  # the usual answer: explained only when someone asks
         return (), partial(_not_yet, view, start, settings, now)
+    tracked = _tracked(view, start, settings)
     episode = episode_at(view, start)
     facts = _facts(view, episode, settings, now=now, spent=spent, tracked=tracked)
     if not config.account.ispnext_groups:
@@ -135,12 +135,16 @@ def choose_target(view: TicketView, episode: Episode) -> tuple[int, int | None, 
     return group_id, None, "group alone"
 
 
-def _why(settings: HandBackConfig, spent: timedelta, tracked: int | None) -> str | None:
+def _why(view: TicketView, start: int, settings: HandBackConfig, spent: timedelta) -> str | None:
     """Why the ticket goes back now, or None while it may stay."""
     if spent >= settings.after:
         return f"its time in the partner group reached {_limit(settings)}"
     limit = settings.tracked_limit
-    if limit is not None and tracked is not None and tracked >= limit.total_seconds():
+    total = view.time_spent_total
+    if limit is None or total is None or total < limit.total_seconds():
+        return None  # the usual answer, and cheap: the episode's share is at most the Total
+    tracked = _tracked(view, start, settings)
+    if tracked is not None and tracked >= limit.total_seconds():
         return f"the time tracked on it ({_seconds(tracked)}) reached {format_duration(limit)}"
     return None
 

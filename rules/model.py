@@ -148,6 +148,8 @@ class Directory:
                     kinds[user.id] = UserKind.PARTNER
                     partner_group[user.id] = group.id
                     break
+        if self.account.worker_id is not None:
+            kinds[self.account.worker_id] = UserKind.WORKER  # whatever its groups
         object.__setattr__(self, "_kinds", kinds)
         object.__setattr__(self, "_partner_group", partner_group)
 
@@ -158,9 +160,7 @@ class Directory:
         return cls(account, {u.id: u for u in users}, {s.id: s for s in statuses})
 
     def kind(self, user_id: int | None) -> UserKind:
-        if user_id is not None and user_id == self.account.worker_id:
-            return UserKind.WORKER
-        return self._kinds.get(user_id, UserKind.OTHER) if user_id is not None else UserKind.OTHER
+        return self._kinds.get(user_id, UserKind.OTHER)  # type: ignore[arg-type]  # None: OTHER
 
     def partner_group_of(self, user_id: int | None) -> int | None:
         return None if user_id is None else self._partner_group.get(user_id)

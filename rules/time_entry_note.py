@@ -37,17 +37,20 @@ def require_time_note(view: TicketView, config: RulesConfig, now: datetime) -> F
         return no(reason)
     if view.status in FINAL:
         return no(f"the ticket is {view.status}", {"status": view.status})
-    entries, since = new_time_entries(view, field)
-    decisions = [_decide(view, config, a, field) for a in entries if not a.has_internal_note]
-    return tuple(decisions), partial(_explain, view, field, since, entries)
+    unnoted = new_time_entries(view, field, without_note=True)[0]
+    decisions = tuple(_decide(view, config, audit, field) for audit in unnoted)
+    return decisions, partial(_explain, view, field)
 
 
 RULE = Rule(NAME, "time_entry_note", require_time_note)
 
 
-def new_time_entries(view: TicketView, field: str) -> tuple[list[Audit], int]:
+def new_time_entries(
+    view: TicketView, field: str, *, without_note: bool = False
+) -> tuple[list[Audit], int]:
     """The audits after the worker's latest one in which a partner user raised the Total
-    (``field``), oldest first, and the index of the first audit after the worker's."""
+    (``field``), oldest first (only those without an internal note if ``without_note``),
+    and the index of the first audit after the worker's."""
     worker = view.directory.account.worker_id
     kind = view.directory.kind
     audits = view.audits
@@ -56,10 +59,12 @@ def new_time_entries(view: TicketView, field: str) -> tuple[list[Audit], int]:
     for audit in reversed(audits):  # from the end: usually only a few audits are new
         if audit.author_id == worker and worker is not None:
             break
+        index -= 1
+        if without_note and audit.has_internal_note:
+            continue  # checked first: the cheapest test, and the usual answer
         change = audit.changes.get(field)
         if change is not None and _raised(change) and kind(audit.author_id) is UserKind.PARTNER:
             found.append(audit)
-        index -= 1
     found.reverse()
     return found, index
 
@@ -79,7 +84,8 @@ def _entry(audit: Audit, field: str) -> dict[str, Json]:
     }
 
 
-def _explain(view: TicketView, field: str, since: int, entries: list[Audit]) -> tuple[str, Facts]:
+def _explain(view: TicketView, field: str) -> tuple[str, Facts]:
+    entries, since = new_time_entries(view, field)
     facts: dict[str, Json] = {
         "since_audit_id": view.audits[since - 1].id if since else None,
         "time_entries": [_entry(audit, field) for audit in entries],
