@@ -95,6 +95,14 @@ class Emulator:
             daemon=True,
         )
         self._thread.start()
+        # Pre-serialise every ticket in the background, so even the first pass through
+        # the export serves cached documents; pages asked for earlier render on demand.
+        threading.Thread(
+            target=world.prerender,
+            args=(application.stopping,),
+            name=f"zendesk-emulator-{port}-prerender",
+            daemon=True,
+        ).start()
         return self
 
     def close(self) -> None:

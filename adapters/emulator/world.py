@@ -74,6 +74,23 @@ class World:
     def render(self, ticket: Ticket) -> bytes:
         return ticket_bytes(ticket, self.base_url, self.directory.custom_field_ids)
 
+    def prerender(self, stop: threading.Event, chunk: int = 500) -> int:
+        """Serialise every ticket ahead of the export, a chunk per lock hold so requests
+        keep being served; returns how many were rendered. Stops early when ``stop`` is set."""
+        with self.lock:
+            ids = list(self.tickets)
+        rendered = 0
+        for start in range(0, len(ids), chunk):
+            if stop.is_set():
+                break
+            with self.lock:
+                for ticket_id in ids[start : start + chunk]:
+                    ticket = self.tickets[ticket_id]
+                    if ticket.rendered is None:
+                        self.render(ticket)
+                        rendered += 1
+        return rendered
+
     # -- changing ----------------------------------------------------------------
 
     def create_ticket(

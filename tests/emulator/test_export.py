@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import orjson
 
 from adapters.emulator import Emulator
 from tests.emulator.conftest import Api
@@ -144,3 +147,17 @@ def test_zenpy_incremental_export_follows_after_url(emulator: Emulator, zenpy_cl
     assert ids == [1, 2, 3, 4, 5]
     assert generator.end_of_stream is True
     assert generator.after_cursor
+
+
+def test_prerendered_documents_are_what_the_api_serves(emulator: Emulator, api: Api) -> None:
+    world = emulator.world
+    api.put("/api/v2/tickets/2.json", {"ticket": {"priority": "urgent"}})
+    stopped = threading.Event()
+    stopped.set()
+    assert world.prerender(stopped) == 0
+    world.prerender(threading.Event())
+    rendered = world.tickets[2].rendered
+    assert all(t.rendered is not None for t in world.tickets.values())
+    assert rendered is not None
+    assert orjson.loads(rendered) == api.get("/api/v2/tickets/2.json").json()["ticket"]
+    assert orjson.loads(rendered)["priority"] == "urgent"
