@@ -77,11 +77,8 @@ def no(reason: str, facts: Facts | None = None) -> Finding:
 
 
 class Verdict(NamedTuple):
-    """One rule's answer for one ticket: its decisions, or none, and an explanation.
-
-    A NamedTuple rather than a frozen dataclass: one is built per rule and ticket in every
-    cycle, and it is several times cheaper to build.
-    """
+    """One rule's answer for one ticket, as ``explain`` gives it: its decisions (none: it
+    did not fire) and the explanation, computed each time ``reason`` or ``facts`` is read."""
 
     rule: str
     explanation: Explanation
