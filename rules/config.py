@@ -92,6 +92,8 @@ class Account:
     # Derived once: the rules test membership for every ticket they look at.
     partner_group_ids: frozenset[int] = field(init=False, repr=False, compare=False)
     ispnext_group_ids: frozenset[int] = field(init=False, repr=False, compare=False)
+    #: Both: the groups whose tickets zdsync acts on.
+    group_ids: frozenset[int] = field(init=False, repr=False, compare=False)
     #: The Total's field id as audit events name it (a string), or None.
     total_time_field: str | None = field(init=False, repr=False, compare=False)
     _names: dict[int, str] = field(init=False, repr=False, compare=False)
@@ -101,6 +103,7 @@ class Account:
         object.__setattr__(self, "partner_group_ids", partner)
         ispnext = frozenset(group.id for group in self.ispnext_groups)
         object.__setattr__(self, "ispnext_group_ids", ispnext)
+        object.__setattr__(self, "group_ids", partner | ispnext)
         total = self.total_time_field_id
         object.__setattr__(self, "total_time_field", None if total is None else str(total))
         # Partner names win: the same id in both lists is a configuration mistake anyway.

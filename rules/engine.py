@@ -27,7 +27,9 @@ RULES: tuple[Rule, ...] = (
 def decide(views: Iterable[TicketView], config: RulesConfig, now: datetime) -> list[Decision]:
     """Every decision the enabled rules make for ``views`` at ``now`` (timezone-aware).
 
-    Deciding again over the same views gives the same decisions with the same keys.
+    Only tickets in a configured group (ISPnext or partner) are acted on: one that left
+    them is mirrored so that it stops being acted on. Deciding again over the same views
+    gives the same decisions with the same keys.
     """
     _check_now(now)
     checks = [rule.check for rule in RULES if rule.enabled(config)]
@@ -36,6 +38,8 @@ def decide(views: Iterable[TicketView], config: RulesConfig, now: datetime) -> l
     for view in views:
         if view.directory.account is not account:
             _check_view(view, config)
+        if view.group_id not in account.group_ids:
+            continue  # it left the configured groups: no longer ours to act on
         for check in checks:
             made = check(view, config, now)[0]
             if made:
@@ -48,12 +52,16 @@ def explain(view: TicketView, config: RulesConfig, now: datetime) -> list[Verdic
     _check_now(now)
     _check_view(view, config)
     verdicts = []
+    outside = view.group_id not in config.account.group_ids
     for rule in RULES:
-        if rule.enabled(config):
-            verdicts.append(rule.verdict(view, config, now))
-        else:
+        if not rule.enabled(config):
             reason = f"disabled in the configuration (rules.{rule.section}.enabled)"
             verdicts.append(Verdict(rule.name, because(reason)))
+        elif outside:
+            reason = "the ticket is not in an ISPnext or partner group: zdsync leaves it alone"
+            verdicts.append(Verdict(rule.name, because(reason, {"group_id": view.group_id})))
+        else:
+            verdicts.append(rule.verdict(view, config, now))
     return verdicts
 
 

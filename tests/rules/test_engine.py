@@ -143,3 +143,18 @@ def test_an_equal_account_built_separately_is_accepted() -> None:
     config = RulesConfig().with_account(account)
     view = Ticket(by=ANNA, group=ACME, status="open").view()
     assert decide([view], config, at(1)) == []
+
+
+def test_tickets_that_left_the_configured_groups_are_left_alone() -> None:
+    billing = 30
+    ticket = busy_ticket().move(billing, by=ANNA, when=at(55))
+    assert decide([ticket.view()], CONFIG, at(hours=2)) == []
+    verdicts = explain(ticket.view(), CONFIG, at(hours=2))
+    assert {v.fired for v in verdicts} == {False}
+    assert {v.facts["group_id"] for v in verdicts} == {billing}
+    assert next_due(ticket.view(), CONFIG, at(1)) is None
+
+
+def test_tickets_back_with_ispnext_are_still_ours() -> None:
+    ticket = handed_to_partner().update(PIET, at(5), status="solved", group_id=10, assignee_id=ANNA)
+    assert [d.rule for d in decide([ticket.view()], CONFIG, at(6))] == ["submit_as_open"]
