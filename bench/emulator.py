@@ -49,8 +49,9 @@ def run(quick: bool) -> dict[str, object]:
         session = requests.Session()
         token = base64.b64encode(b"zdsync@ispnext.example/token:bench-token").decode()
         session.headers["Authorization"] = f"Basic {token}"
-        cold = _export(session, base_url)
-        warm = _export(session, base_url)
+        first = _export(session, base_url, parse=True)
+        parsed = _export(session, base_url, parse=True)
+        served = _export(session, base_url, parse=False)
         served_rss = _rss_mb(process.pid)
     finally:
         process.terminate()
@@ -59,12 +60,13 @@ def run(quick: bool) -> dict[str, object]:
         "tickets": tickets,
         "partner_tickets": partner,
         "world_ready_s": round(ready, 2),
-        "rss_after_build_mb": built_rss,
-        "rss_after_export_mb": served_rss,
-        "export_requests": cold["requests"],
-        "export_first_pass_tickets_per_s": cold["rate"],
-        "export_cached_tickets_per_s": warm["rate"],
-        "export_mb_per_page": cold["mb_per_page"],
+        "rss_at_start_mb": built_rss,
+        "rss_after_exports_mb": served_rss,
+        "export_requests": first["requests"],
+        "export_mb_per_page": first["mb_per_page"],
+        "export_first_pass_parsed_tickets_per_s": first["rate"],
+        "export_parsed_tickets_per_s": parsed["rate"],
+        "export_served_tickets_per_s": served["rate"],
     }
 
 
@@ -77,15 +79,23 @@ def _base_url(process: subprocess.Popen[str]) -> str:
     return match.group(1)
 
 
-def _export(session: requests.Session, base_url: str) -> dict[str, float]:
+def _export(session: requests.Session, base_url: str, *, parse: bool) -> dict[str, float]:
+    """One pass through the export. ``parse=False`` reads only the page's head (the
+    emulator writes ``tickets`` last), so the figure is what the emulator can serve
+    rather than what a Python client can parse (a full parse costs ~30 ms per page)."""
     url = f"{base_url}{EXPORT}?start_time={int(time.time()) - 40 * 86400}"
     count = requests_made = size = 0
     started = time.perf_counter()
     while True:
         response = session.get(url, timeout=60)
         response.raise_for_status()
-        page = orjson.loads(response.content)
-        count += len(page["tickets"])
+        if parse:
+            page = orjson.loads(response.content)
+            count += len(page["tickets"])
+        else:
+            head = response.content.split(b',"tickets":[', 1)[0]
+            page = orjson.loads(head + b"}")
+            count += response.content.count(b'{"url":')
         size += len(response.content)
         requests_made += 1
         if page["end_of_stream"]:
