@@ -49,14 +49,17 @@ def _replay(world: World, scenario: ScenarioData) -> None:
             _apply(world, heapq.heappop(pending))
         if spec.id in world.tickets:
             raise EmulatorError(f"scenario {scenario.name!r}: ticket id {spec.id} appears twice")
-        world.create_ticket(
-            spec.payload,
-            users[spec.by],
-            channel=spec.channel,
-            at=created,
-            ticket_id=spec.id,
-            keep_audit=False,
-        )
+        try:
+            world.create_ticket(
+                spec.payload,
+                users[spec.by],
+                channel=spec.channel,
+                at=created,
+                ticket_id=spec.id,
+                keep_audit=False,
+            )
+        except ApiError as exc:
+            raise EmulatorError(f"scenario ticket {spec.id}: {exc}") from exc
         previous = created
         for position, edit in enumerate(spec.history, start=1):
             at = _stamp(resolve(edit.at, start))

@@ -43,7 +43,14 @@ EDIT_KEYS: dict[str, str | None] = {
     "delete": None,
 }
 TICKET_KEYS = {"id", "created", "by", "requester", "description", "organization", "channel"}
-TICKET_KEYS |= {"history"} | set(EDIT_KEYS) - {"delete", "time", "reply", "note", "comment"}
+TICKET_KEYS |= {"history"} | set(EDIT_KEYS) - {
+    "delete",
+    "time",
+    "reply",
+    "note",
+    "comment",
+    "author",
+}
 
 
 class TicketReader:
@@ -67,7 +74,10 @@ class TicketReader:
         by = self.user(data, "by", at) if data.get("by") is not None else requester
         payload = self.payload(data, at)
         payload["requester_id"] = requester
-        payload["comment"] = {"body": str(data.get("description", "")), "public": True}
+        description = str(data.get("description") or "").strip()
+        if not description:
+            raise at.key("description").fail("a ticket needs a description (its first comment)")
+        payload["comment"] = {"body": description, "public": bool(data.get("public", True))}
         if data.get("organization") is not None:
             payload["organization_id"] = at.integer(data, "organization")
         history = tuple(

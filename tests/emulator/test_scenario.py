@@ -98,3 +98,10 @@ def test_generated_worlds_are_deterministic_and_shaped() -> None:
     assert {len(s["audits"]) for s in partner} == {4}
     other = Scenario.generate(tickets=200, partner_tickets=20, audits_per_partner_ticket=4, seed=4)
     assert list(other.tickets) != list(one.tickets)
+
+
+def test_zendesk_refusals_in_a_scenario_are_scenario_errors() -> None:
+    light_assignee = [dict(SMALL["tickets"][1], assignee=22)]
+    with pytest.raises(EmulatorError, match="scenario ticket 2"):
+        Emulator(small_scenario(tickets=light_assignee)).start()
+    assert "description" in broken(tickets=[dict(SMALL["tickets"][1], description="")])
