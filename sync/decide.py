@@ -23,9 +23,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
+from functools import cache, partial
 from typing import Protocol
 
 from rules import engine
@@ -86,11 +87,16 @@ class DecideContext:
 
 @dataclass(frozen=True)
 class DecisionLine:
-    """A decision as the CLI shows it: why it fired, and whether it was new to the outbox."""
+    """A decision as the CLI shows it: whether it was new to the outbox, and why it fired
+    (worked out when asked: a daemon's cycle never asks)."""
 
     decision: Decision
-    why: str
     new: bool
+    explain: Callable[[], str] = field(repr=False, compare=False)
+
+    @property
+    def why(self) -> str:
+        return self.explain()
 
 
 @dataclass
@@ -153,9 +159,7 @@ def decide(
         if report.everything:
             # After the decisions: a crash in between only means evaluating all once more.
             store.write_state(CONTEXT_KEY, context.fingerprint)
-    report.lines = [
-        DecisionLine(line.decision, line.why, line.decision.key in new) for line in report.lines
-    ]
+    report.lines = [replace(line, new=line.decision.key in new) for line in report.lines]
     report.seconds = time.perf_counter() - started
     log.info("decide: %s", report.summary())
     return report
@@ -220,8 +224,8 @@ def _not_pulled(missing: str) -> str:
 def _evaluate(
     store: Store, context: DecideContext, ids: Sequence[int], now: datetime, report: DecideReport
 ) -> tuple[list[OutboxEntry], dict[int, datetime | None]]:
-    """Decisions as outbox entries and the next due time of every candidate, batch by batch;
-    explanations (the table's "why") only for the tickets that got a decision."""
+    """Decisions as outbox entries and the next due time of every candidate, batch by
+    batch."""
     config = context.config
     entries: list[OutboxEntry] = []
     next_due: dict[int, datetime | None] = {}
@@ -235,26 +239,26 @@ def _evaluate(
         by_id = {view.id: view for view in views}
         for view in views:
             next_due[view.id] = engine.next_due(view, config, now)
-        decisions = engine.decide(views, config, now)
-        reasons = _reasons(decisions, by_id, config, now)
-        for decision in decisions:
+        explainers: dict[int, Callable[[str], str]] = {}
+        for decision in engine.decide(views, config, now):
             entries.append(_entry(decision, now))
-            report.lines.append(DecisionLine(decision, reasons[decision.key], new=False))
+            ticket_id = decision.ticket_id
+            if ticket_id not in explainers:
+                explainers[ticket_id] = _why(by_id[ticket_id], config, now)
+            why = partial(explainers[ticket_id], decision.key)
+            report.lines.append(DecisionLine(decision, False, why))
     return entries, next_due
 
 
-def _reasons(
-    decisions: Sequence[Decision],
-    views: Mapping[int, TicketView],
-    config: RulesConfig,
-    now: datetime,
-) -> dict[str, str]:
-    reasons: dict[str, str] = {}
-    for ticket_id in dict.fromkeys(decision.ticket_id for decision in decisions):
-        for verdict in engine.explain(views[ticket_id], config, now):
-            for decision in verdict.decisions:
-                reasons[decision.key] = verdict.reason
-    return {d.key: reasons.get(d.key, d.rule) for d in decisions}
+def _why(view: TicketView, config: RulesConfig, now: datetime) -> Callable[[str], str]:
+    """The reason given for a decision of ``view``, by key (one explain per ticket)."""
+
+    @cache
+    def reasons() -> dict[str, str]:
+        verdicts = engine.explain(view, config, now)
+        return {d.key: verdict.reason for verdict in verdicts for d in verdict.decisions}
+
+    return lambda key: reasons().get(key, "")
 
 
 def _entry(decision: Decision, now: datetime) -> OutboxEntry:

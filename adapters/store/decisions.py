@@ -11,39 +11,35 @@ Functions on a ``Connection`` inside the caller's transaction (``SqlStore`` open
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, Select, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.store import rows, schema
+from adapters.store import schema
 from adapters.store.bulk import BulkUpserts
 from adapters.store.directory import chunks
-from sync.records import OUTBOX_STATES, OutboxEntry, TicketBundle
+from sync.records import (
+    OUTBOX_STATES,
+    AuditRecord,
+    EventRecord,
+    OutboxEntry,
+    TicketBundle,
+    TicketRecord,
+)
 
 #: Where the decide mark is kept in ``sync_state``.
 DECIDE_MARK_KEY = "decide.mark"
 
 _T, _A, _E = schema.tickets, schema.audits, schema.audit_events
 _O, _D = schema.outbox, schema.ticket_due
-_RECORD_COLUMNS = (
-    "id",
-    "status",
-    "group_id",
-    "assignee_id",
-    "requester_id",
-    "organization_id",
-    "custom_status_id",
-    "subject",
-    "system",
-    "tags",
-    "created_at",
-    "updated_at",
-    "generated_timestamp",
-    "raw",
-)
+# In the field order of TicketRecord, AuditRecord (events aside) and EventRecord.
+_TICKET_COLUMNS = tuple(_T.c[f.name] for f in fields(TicketRecord))
+_AUDIT_COLUMNS = tuple(_A.c[f.name] for f in fields(AuditRecord) if f.name != "events")
+_EVENT_COLUMNS = tuple(_E.c[f.name] for f in fields(EventRecord))
 
 
 def read_mark(conn: Connection) -> int:
@@ -70,28 +66,46 @@ def candidates(conn: Connection, now: datetime, *, everything: bool) -> tuple[li
 
 
 def load_bundles(conn: Connection, ids: Collection[int]) -> list[TicketBundle]:
-    """The mirrored tickets among ``ids`` with their audits (oldest first), by ticket id."""
+    """The mirrored tickets among ``ids`` with their audits (oldest first), by ticket id.
+
+    Records are built from plain row tuples, positionally: decide loads a thousand tickets
+    with their audits in one go, and mapping rows by name cost three times the queries.
+    The columns are selected in the records' field order (the contract suite compares the
+    result with ``get_ticket`` and ``get_audits``).
+    """
     bundles: list[TicketBundle] = []
-    columns = [_T.c[name] for name in _RECORD_COLUMNS]
     for chunk in chunks(sorted(set(ids))):
-        tickets = conn.execute(select(*columns).where(_T.c.id.in_(chunk)).order_by(_T.c.id))
-        audit_rows = conn.execute(
-            select(_A).where(_A.c.ticket_id.in_(chunk)).order_by(_A.c.created_at, _A.c.id)
-        ).mappings()
-        event_rows = conn.execute(
-            select(_E).where(_E.c.ticket_id.in_(chunk)).order_by(_E.c.position, _E.c.id)
-        ).mappings()
-        events: dict[int, list[Any]] = {}
-        for event in event_rows:
-            events.setdefault(event["audit_id"], []).append(event)
-        audits: dict[int, list[Any]] = {}
-        for audit in audit_rows:
-            record = rows.audit_record(audit, events.get(audit["id"], []))
-            audits.setdefault(record.ticket_id, []).append(record)
-        for row in tickets.mappings():
-            ticket = rows.ticket_record(row)
+        events: dict[int, list[EventRecord]] = {}
+        query = select(*_EVENT_COLUMNS).where(_E.c.ticket_id.in_(chunk))
+        for row in _tuples(conn, query.order_by(_E.c.position, _E.c.id)):
+            events.setdefault(row[1], []).append(EventRecord(*row))
+        audits: dict[int, list[AuditRecord]] = {}
+        query = select(*_AUDIT_COLUMNS).where(_A.c.ticket_id.in_(chunk))
+        for audit_id, ticket_id, author, at, via, raw in _tuples(
+            conn, query.order_by(_A.c.created_at, _A.c.id)
+        ):
+            found = tuple(events.get(audit_id, ()))
+            record = AuditRecord(audit_id, ticket_id, author, at, via, found, raw)
+            audits.setdefault(ticket_id, []).append(record)
+        query = select(*_TICKET_COLUMNS).where(_T.c.id.in_(chunk))
+        for row in _tuples(conn, query.order_by(_T.c.id)):
+            ticket = _ticket(row)
             bundles.append(TicketBundle(ticket, tuple(audits.get(ticket.id, ()))))
     return bundles
+
+
+def _ticket(row: tuple[Any, ...]) -> TicketRecord:
+    ticket_id, status, group, assignee, requester, organization, custom_status = row[:7]
+    subject, system, tags, created, updated, generated, raw = row[7:]
+    return TicketRecord(
+        ticket_id, status, group, assignee, requester, organization, custom_status,
+        subject, system, tuple(tags), created, updated, generated, raw,
+    )  # fmt: skip
+
+
+def _tuples(conn: Connection, query: Select[Any]) -> Iterable[tuple[Any, ...]]:
+    # Rows are tuples at run time; the cast lets them fill records positionally.
+    return cast("Iterable[tuple[Any, ...]]", conn.execute(query))
 
 
 def enqueue(conn: Connection, entries: Sequence[OutboxEntry], *, now: datetime) -> list[str]:
