@@ -60,8 +60,10 @@ class TicketRoutes:
         return self.world.tickets[ticket_id].deleted
 
     def show(self, request: Request, ticket_id: int) -> Response:
-        ticket = self.world.ticket(ticket_id)
-        return Response(200, b'{"ticket":' + self.world.render(ticket) + b"}")
+        # Render under the lock: an update in between would leave a stale cached document.
+        with self.world.lock:
+            document = self.world.render(self.world.ticket(ticket_id))
+        return Response(200, b'{"ticket":' + document + b"}")
 
     def show_many(self, request: Request) -> Response:
         ids = _ids(request.param("ids"))
@@ -72,8 +74,8 @@ class TicketRoutes:
 
     def update(self, request: Request, ticket_id: int) -> Response:
         payload = _ticket_payload(request.json())
-        ticket, audit = self.world.update_ticket(ticket_id, payload, request.acting_user)
-        with self.world.lock:
+        with self.world.lock:  # the answer shows the ticket exactly as this update left it
+            ticket, audit = self.world.update_ticket(ticket_id, payload, request.acting_user)
             body = b'{"ticket":' + self.world.render(ticket) + b',"audit":'
             body += orjson.dumps(audit.document()) + b"}"
         return Response(200, body)

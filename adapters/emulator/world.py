@@ -72,6 +72,7 @@ class World:
             return audits
 
     def render(self, ticket: Ticket) -> bytes:
+        """The ticket's JSON document; callers hold ``lock`` (the document is cached)."""
         return ticket_bytes(ticket, self.base_url, self.directory.custom_field_ids)
 
     def prerender(self, stop: threading.Event, chunk: int = 500) -> int:
