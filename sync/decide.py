@@ -167,7 +167,7 @@ def decide(
 
 def load_context(store: Store, settings: Settings) -> DecideContext:
     """The rules' configuration with the account's ids, and the directory, as stored by
-    the last pull. Raises ``NotPulledYet`` when the mirror has neither."""
+    the last pull. Raises ``NotPulledYet`` when the mirror lacks either."""
     stored = store.read_state(WORKER_ID_KEY) or ""
     records = store.load_directory()
     if not stored.isdigit():
