@@ -133,7 +133,7 @@ def render_explanation(document: Mapping[str, Any], names: Names) -> str:
     for rule in document["rules"]:
         verdict = "FIRED" if rule["fired"] else "no"
         lines.append(f"{rule['rule']:<18} {verdict:<6} {rule['reason']}")
-        lines += [f"    {key}: {_fact(value)}" for key, value in rule["facts"].items()]
+        lines += [f"    {key}: {_fact(key, value, names)}" for key, value in rule["facts"].items()]
         for decision in rule["decisions"]:
             actions = describe_actions(decision["actions"], names)
             lines.append(f"    -> {decision['key']}: {actions}")
@@ -227,5 +227,7 @@ def _when(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _fact(value: Any) -> str:
+def _fact(key: str, value: Any, names: Names) -> str:
+    if key.endswith("_by") and isinstance(value, int):  # episode_started_by, changed_by, ...
+        return f"{value} ({names('user', value)})"
     return value if isinstance(value, str) else json.dumps(value)

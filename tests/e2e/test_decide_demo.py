@@ -108,7 +108,7 @@ def test_decide_and_explain_run_from_the_command_line(database: Path) -> None:
 
     text = run(database, "explain", "1001")
     assert "hand_back          FIRED" in text
-    assert "episode_started_by: 11" in text and "Ines de Vries" in text
+    assert "episode_started_by: 11 (Ines de Vries)" in text
     assert "Next due: nothing is waiting for a time" in text
 
 
