@@ -133,3 +133,13 @@ def test_json_logs_are_one_object_per_line(cli: Cli) -> None:
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert lines and {"time", "level", "logger", "message"} <= set(lines[0])
     assert any(line["logger"] == "sync.pull" for line in lines)
+
+
+def test_the_token_never_reaches_logs_or_the_database(cli: Cli) -> None:
+    token = cli.env["ZENDESK_TOKEN"]
+    result = cli.run("-v", "sync", "--no-progress")
+    assert "DEBUG" in result.stderr  # the verbose log really was on
+    assert token not in result.stdout + result.stderr
+    assert token.encode() not in cli.database.read_bytes()
+    for sidecar in cli.database.parent.glob(cli.database.name + "-*"):
+        assert token.encode() not in sidecar.read_bytes()
