@@ -13,13 +13,19 @@ from typing import Protocol
 from sync.records import (
     AuditBatch,
     AuditRecord,
+    BulkResult,
+    CreatedTicket,
     Directory,
     ExportPage,
+    NewTicket,
     OutboxEntry,
+    OutboxSummary,
     TicketBundle,
+    TicketChange,
     TicketQuery,
     TicketRecord,
     TicketSummary,
+    UpdatedTicket,
     UserRecord,
 )
 
@@ -168,4 +174,56 @@ class DecisionStore(Protocol):
     ) -> None:
         """Record an attempt's outcome for one entry: its new state, and what Zendesk said.
         Counts the attempt."""
+        ...
+
+
+class ZendeskWriter(Protocol):
+    """Writes to Zendesk (issue 4). Raises the ZendeskError tree of ``sync.errors``: a safe
+    update refused because the ticket changed is ``TicketConflict``; a write that may have
+    been applied without an answer is ``ZendeskUnavailable`` with ``maybe_applied``."""
+
+    def show_ticket(self, ticket_id: int, *, system_field_id: int | None) -> TicketRecord:
+        """The ticket as Zendesk has it now (``TicketNotFound`` when deleted or missing)."""
+        ...
+
+    def update_ticket(self, change: TicketChange, *, system_field_id: int | None) -> UpdatedTicket:
+        """One update (``PUT /api/v2/tickets/{id}``), a safe update when the change carries
+        an ``updated_stamp``."""
+        ...
+
+    def update_many(self, ids: Sequence[int], change: TicketChange) -> list[BulkResult]:
+        """The same additive change on every ticket of ``ids`` through update_many jobs
+        (at most 100 tickets each), waiting for the jobs; one result per ticket."""
+        ...
+
+    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+        """Create a ticket with its idempotency key (asking again is safe)."""
+        ...
+
+
+class Zendesk(ZendeskReader, ZendeskWriter, Protocol):
+    """Both sides of Zendesk, as one cycle uses them."""
+
+
+class PushStore(Protocol):
+    """What push needs of the store besides ``DecisionStore`` (issue 4); every method is one
+    transaction."""
+
+    def save_ticket(
+        self, ticket: TicketRecord, audits: Sequence[AuditRecord] = (), *, all_audits: bool = False
+    ) -> None:
+        """Upsert one ticket as Zendesk just sent it (an update's answer, or a re-pull) with
+        ``audits``, atomically, so the next decide sees it. ``all_audits``: they are all of
+        the ticket's audits, so a pending audit fetch is no longer needed."""
+        ...
+
+    def note_follow_up(self, key: str, *, created_ticket_id: int | None) -> None:
+        """Progress of an entry's follow-up ticket, without settling the entry or counting an
+        attempt: None records that the ticket is being requested now (``last_error`` is
+        ``FOLLOW_UP_REQUESTED``, ``updated_at`` the time); an id records the new ticket."""
+        ...
+
+    def outbox_summary(self, *, errors: int = 5) -> OutboxSummary:
+        """Entries per state, the oldest pending decision, and the ``errors`` entries with an
+        error that were updated last."""
         ...

@@ -241,3 +241,95 @@ class TicketBundle:
 
     ticket: TicketRecord
     audits: tuple[AuditRecord, ...]
+
+
+# -- push (issue 4): what the worker writes back, and what Zendesk answers -------------
+
+#: ``last_error`` of an outbox entry while its follow-up ticket has been asked for and
+#: Zendesk's answer (the new ticket's id) is not recorded yet; ``updated_at`` says since when.
+FOLLOW_UP_REQUESTED = "follow-up ticket requested; its id is not recorded yet"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketChange:
+    """The merged change of one ticket: what one update request sends.
+
+    ``fields`` are Zendesk ticket keys set as given (``group_id``, ``assignee_id``,
+    ``status``, ``custom_status_id``, ``tags`` as the full set). ``updated_stamp`` is the
+    ticket's ``updated_at`` exactly as Zendesk last sent it: with it the update is a safe
+    update, refused (409) when an agent changed the ticket since. ``additional_tags`` and
+    ``remove_tags`` are for additive changes sent through update_many, without a stamp.
+    """
+
+    ticket_id: int
+    fields: JsonObject = field(default_factory=dict)
+    #: One internal note (``public: false``) by ``author_id`` (the worker's user).
+    note: str | None = None
+    author_id: int | None = None
+    updated_stamp: str | None = None
+    additional_tags: tuple[str, ...] = ()
+    remove_tags: tuple[str, ...] = ()
+
+    @property
+    def additive(self) -> bool:
+        """Sets no field: it adds to what an agent may have changed, never replaces it."""
+        return not self.fields
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatedTicket:
+    """Zendesk's answer to an update: the ticket as it now is, and the audit our update
+    made (None when nothing changed and Zendesk recorded no audit)."""
+
+    ticket: TicketRecord
+    audit: AuditRecord | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket the worker creates (a Maintenance / Change Request follow-up).
+
+    ``idempotency_key`` goes out as the ``Idempotency-Key`` header: the same key and body
+    again (within Zendesk's two hours) return the ticket created the first time.
+    """
+
+    idempotency_key: str
+    subject: str
+    #: The first comment, internal (the new ticket is for ISPnext, not for the customer).
+    body: str
+    author_id: int | None
+    group_id: int | None
+    tags: tuple[str, ...] = ()
+    #: Zendesk's external id of the new ticket, to find it by hand (``?external_id=``).
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedTicket:
+    ticket_id: int
+    #: Zendesk answered from its idempotency store: the ticket was created by an earlier
+    #: request with the same key (``x-idempotency-lookup: hit``).
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """One ticket's outcome in an update_many job (Zendesk reports failures only there)."""
+
+    ticket_id: int
+    success: bool
+    #: Zendesk's error and details for a failure, e.g. "RecordNotFound: Not found".
+    error: str | None = None
+    job_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSummary:
+    """What ``zdsync status`` shows of the outbox."""
+
+    #: Entries per state, every state of OUTBOX_STATES present (0 when none).
+    counts: Mapping[str, int]
+    #: When the oldest pending decision was made (None: nothing pending).
+    oldest_pending: datetime | None
+    #: The most recently updated entries that carry an error, newest first.
+    last_errors: tuple[OutboxEntry, ...] = ()

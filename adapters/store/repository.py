@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, select, update
 
-from adapters.store import decisions, rows, schema
+from adapters.store import decisions, pushes, rows, schema
 from adapters.store.bulk import BulkUpserts
 from adapters.store.directory import chunks, read_directory, read_users, replace_directory
 from adapters.store.failures import translated
@@ -28,6 +28,7 @@ from sync.records import (
     AuditRecord,
     Directory,
     OutboxEntry,
+    OutboxSummary,
     TicketBundle,
     TicketQuery,
     TicketRecord,
@@ -240,6 +241,28 @@ class SqlStore:
                 conn, key, state=state, error=error, audit_id=audit_id,
                 created_ticket_id=created_ticket_id, now=self._clock.now(),
             )  # fmt: skip
+
+    # -- PushStore (sync.ports): the SQL lives in adapters.store.pushes ------------------
+
+    def save_ticket(
+        self, ticket: TicketRecord, audits: Sequence[AuditRecord] = (), *, all_audits: bool = False
+    ) -> None:
+        _check_batch(AuditBatch(ticket.id, tuple(audits)))
+        with self._transaction("save_ticket") as conn:
+            pushes.save_ticket(
+                conn, ticket, audits, all_audits=all_audits, now=self._clock.now(),
+                seq=_next_seq(conn), bulk=self._bulk,
+            )  # fmt: skip
+
+    def note_follow_up(self, key: str, *, created_ticket_id: int | None) -> None:
+        with self._transaction("note_follow_up") as conn:
+            pushes.note_follow_up(
+                conn, key, created_ticket_id=created_ticket_id, now=self._clock.now()
+            )
+
+    def outbox_summary(self, *, errors: int = 5) -> OutboxSummary:
+        with self._transaction("outbox_summary") as conn:
+            return pushes.summary(conn, errors=errors)
 
     @contextmanager
     def _transaction(self, doing: str) -> Iterator[Connection]:

@@ -24,13 +24,14 @@ from sync.records import (
     Directory,
     EventRecord,
     OutboxEntry,
+    OutboxSummary,
     TicketBundle,
     TicketQuery,
     TicketRecord,
     TicketSummary,
     UserRecord,
 )
-from tests.fakes import decisions
+from tests.fakes import decisions, pushes
 
 T = TypeVar("T")
 
@@ -283,6 +284,30 @@ class FakeStore:
                 working, key, state=state, error=error, audit_id=audit_id,
                 created_ticket_id=created_ticket_id, now=self._clock.now(),
             )  # fmt: skip
+
+    # -- PushStore (sync.ports); follow-ups and the summary live in tests.fakes.pushes ----
+
+    def save_ticket(
+        self, ticket: TicketRecord, audits: Sequence[AuditRecord] = (), *, all_audits: bool = False
+    ) -> None:
+        _check_batch(AuditBatch(ticket.id, tuple(audits)))
+        now = self._clock.now()
+        with self._transaction() as state:
+            before = state.tickets.get(ticket.id)
+            pending = None if all_audits or before is None else before.audits_pending_since
+            state.tickets[ticket.id] = _Mirrored(ticket, now, state.next_seq(), pending)
+            for audit in audits:
+                state.audits[audit.id] = dataclasses.replace(audit, events=())
+                state.events.update((event.id, event) for event in audit.events)
+
+    def note_follow_up(self, key: str, *, created_ticket_id: int | None) -> None:
+        with self._transaction() as state:
+            pushes.note_follow_up(
+                state, key, created_ticket_id=created_ticket_id, now=self._clock.now()
+            )
+
+    def outbox_summary(self, *, errors: int = 5) -> OutboxSummary:
+        return pushes.summary(self._state, errors=errors)
 
     @contextmanager
     def _transaction(self) -> Iterator[FakeState]:
