@@ -143,11 +143,13 @@ def load_settings(
     problems: list[ConfigProblem] = []
     path = config_path or Path(env.get("ZDSYNC_CONFIG") or DEFAULT_CONFIG_PATH)
     document = _read_document(path, config_text, problems)
+    # A file that could not be read is one problem, not one per missing section.
+    required = not problems
     reader = _Reader(str(path), problems)
     known = {"ispnext", "partners", "fields", "sync", "rules"}
     reader.reject_unknown(document, known, "")
-    ispnext = _ispnext_groups(reader, document.get("ispnext"))
-    partners = _partner_groups(reader, document.get("partners"))
+    ispnext = _ispnext_groups(reader, document.get("ispnext"), required=required)
+    partners = _partner_groups(reader, document.get("partners"), required=required)
     _check_disjoint(reader, ispnext, partners)
     settings = Settings(
         config_path=path,
@@ -241,9 +243,12 @@ class _Reader:
         return value.strip()
 
 
-def _group_list(reader: _Reader, value: Any, key: str, id_key: str) -> tuple[GroupRef, ...]:
+def _group_list(
+    reader: _Reader, value: Any, key: str, id_key: str, *, required: bool
+) -> tuple[GroupRef, ...]:
     if value is None:
-        reader.problem(key, "missing: list at least one group (name and id)")
+        if required:
+            reader.problem(key, "missing: list at least one group (name and id)")
         return ()
     if not isinstance(value, list) or not value:
         reader.problem(key, "expected a non-empty list of groups")
@@ -265,17 +270,18 @@ def _group_list(reader: _Reader, value: Any, key: str, id_key: str) -> tuple[Gro
     return tuple(groups)
 
 
-def _ispnext_groups(reader: _Reader, value: Any) -> tuple[GroupRef, ...]:
+def _ispnext_groups(reader: _Reader, value: Any, *, required: bool) -> tuple[GroupRef, ...]:
     section = reader.mapping(value, "ispnext")
     if value is None:
-        reader.problem("ispnext", "missing: the ISPnext group(s) tickets are handed back to")
+        if required:
+            reader.problem("ispnext", "missing: the ISPnext group(s) tickets are handed back to")
         return ()
     reader.reject_unknown(section, {"groups"}, "ispnext")
-    return _group_list(reader, section.get("groups"), "ispnext.groups", "id")
+    return _group_list(reader, section.get("groups"), "ispnext.groups", "id", required=True)
 
 
-def _partner_groups(reader: _Reader, value: Any) -> tuple[GroupRef, ...]:
-    return _group_list(reader, value, "partners", "group_id")
+def _partner_groups(reader: _Reader, value: Any, *, required: bool) -> tuple[GroupRef, ...]:
+    return _group_list(reader, value, "partners", "group_id", required=required)
 
 
 def _check_disjoint(

@@ -3,13 +3,14 @@
 This package is the composition root: the only part of the program that builds real
 adapters (zenpy client, SQL store, emulator) and hands them to the cycle. Exit codes:
 0 success, 1 the work failed or was incomplete (see the log), 2 bad configuration or usage,
-130 interrupted.
+130 interrupted, 141 the output pipe was closed (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -74,4 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zdsync: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `zdsync tickets | head`: the reader left; say nothing more, like other tools.
+        _silence_stdout()
+        return 141
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

@@ -19,7 +19,7 @@ from sync.clock import FixedClock, SystemClock
 from sync.config import Settings
 from sync.decide import DecideReport, TicketExplanation, decide, explain
 from sync.listing import table
-from sync.ports import Clock
+from sync.ports import Clock, MirrorStore
 from sync.records import OutboxEntry, UserRecord
 
 Names = Callable[[str, int | None], str]
@@ -54,7 +54,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     store = store_for(settings)
     try:
         report = decide(store, settings, _clock(args), dry_run=args.dry_run)
-        names = _names(store.load_directory().users, settings)
+        names = names_for(store, settings)
     finally:
         store.close()
     if args.json:
@@ -69,7 +69,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     store = store_for(settings)
     try:
         found = explain(store, settings, _clock(args), args.id)
-        names = _names(store.load_directory().users, settings)
+        names = names_for(store, settings)
     finally:
         store.close()
     document = explain_document(found)
@@ -173,6 +173,11 @@ def describe_actions(actions: Sequence[Mapping[str, Any]], names: Names) -> str:
         else:
             words.append(str(kind))
     return "; ".join(words)
+
+
+def names_for(store: MirrorStore, settings: Settings) -> Names:
+    """How the CLI names users and groups in decisions and explanations."""
+    return _names(store.load_directory().users, settings)
 
 
 def _names(users: Sequence[UserRecord], settings: Settings) -> Names:

@@ -3,7 +3,7 @@
 Starts the bundled emulator with the demo scenario (fixtures/scenarios/demo.yaml) on a free
 port, mirrors it into a fresh SQLite file under .demo/ with the demo configuration
 (fixtures/demo/zdsync.yaml), and shows what happened: the pull's figures, seed 000's List
-Mode and one ticket's View Mode.
+Mode, one ticket's View Mode, and the decisions the partner agreement requires.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from typing import Any
 from adapters.emulator import Emulator, Scenario
 from adapters.zendesk import ZendeskClient
 from sync.cli.commands import print_list, print_view, pull_with_progress
+from sync.cli.decide_commands import names_for, render_decisions
 from sync.cli.wiring import store_for
+from sync.clock import SystemClock
 from sync.config import Settings, load_settings
+from sync.decide import decide
 from sync.records import TicketQuery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +82,9 @@ def _run(settings: Settings, *, show_progress: bool) -> None:
         if ticket is not None:
             _banner(f"3. ticket {SHOWCASE_TICKET}: View Mode, every comment in order")
             print_view(store, settings, ticket, as_json=False)
+        _banner("4. decide: what the partner agreement requires, queued in the outbox")
+        report = decide(store, settings, SystemClock())
+        print(render_decisions(report, names_for(store, settings)))
     finally:
         client.close()
 

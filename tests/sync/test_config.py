@@ -98,6 +98,7 @@ def test_a_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
         load_settings(ENV, config_path=tmp_path / "nope.yaml")
     assert "config file not found" in str(caught.value)
     assert "ZDSYNC_CONFIG" in str(caught.value)
+    assert len(caught.value.problems) == 1  # not also every section it lacks
 
 
 def test_yaml_syntax_errors_name_the_line() -> None:
