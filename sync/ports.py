@@ -60,6 +60,10 @@ class ZendeskReader(Protocol):
         """Every audit of one ticket, oldest first."""
         ...
 
+    def users(self, ids: Collection[int]) -> tuple[UserRecord, ...]:
+        """The users among ``ids`` that exist (end users included), in any order."""
+        ...
+
 
 class MirrorStore(Protocol):
     """The local model. Every method is one transaction: it is applied whole or not at all."""
@@ -101,7 +105,12 @@ class MirrorStore(Protocol):
         ...
 
     def save_directory(self, directory: Directory) -> None:
-        """Replace the stored directory (users, groups, ...) with ``directory``, atomically."""
+        """Replace the stored directory (users, groups, ...) with ``directory``, atomically.
+        End users saved by ``save_users`` are kept: the directory lists agents and admins."""
+        ...
+
+    def save_users(self, users: Sequence[UserRecord]) -> None:
+        """Add or update individual users (requesters and comment authors), atomically."""
         ...
 
     def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:

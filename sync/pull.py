@@ -30,7 +30,7 @@ from sync.config import Settings
 from sync.errors import TicketNotFound, ZendeskError, ZendeskRejected, ZendeskUnavailable
 from sync.fields import FieldIds, resolve_fields
 from sync.ports import Clock, MirrorStore, ZendeskReader
-from sync.records import Directory, ExportPage, TicketRecord
+from sync.records import AuditBatch, Directory, ExportPage, TicketRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,6 +65,7 @@ class PullReport:
     audit_records: int = 0
     audits_failed: int = 0
     audits_pending: int = 0
+    people: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     export_seconds: float = 0.0
@@ -109,6 +110,8 @@ class Puller:
         self.clock = clock
         self.observer = observer
         self.report = PullReport()
+        #: Requesters and comment authors seen in this pull, to name them in View Mode.
+        self.people: set[int] = set()
 
     def run(self, refresh_directory: bool = False) -> PullReport:
         started = time.perf_counter()
@@ -117,6 +120,7 @@ class Puller:
         self.export(fields)
         fetching = time.perf_counter()
         self.fetch_audits()
+        self.fetch_people()
         done = time.perf_counter()
         self.report.export_seconds = fetching - exporting
         self.report.audit_seconds = done - fetching
@@ -163,6 +167,7 @@ class Puller:
                 self.store.save_export_page(
                     kept, needs_audits=needs_audits, cursor_key=CURSOR_KEY, cursor=page.after_cursor
                 )
+                self.people.update(t.requester_id for t in kept if t.requester_id)
                 report.pages += 1
                 report.exported += len(page.tickets) + page.skipped
                 report.kept += len(kept)
@@ -204,12 +209,34 @@ class Puller:
                 continue
             failures_in_a_row = 0
             self.store.save_audits(batch)
+            self.people.update(_authors(batch))
             report.audits_fetched += 1
             report.audit_records += len(batch.audits)
             report.skipped += batch.skipped
             if self.observer is not None:
                 self.observer.audits_progress(done, len(pending))
         report.audits_pending = len(self.store.tickets_needing_audits())
+
+    def fetch_people(self) -> None:
+        """Users this pull met that the store does not know (end users: the directory lists
+        agents only). Costs a request per 100 new people, none when nobody is new."""
+        missing = self.people - set(self.store.get_users(self.people))
+        if not missing:
+            return
+        try:
+            found = self.reader.users(missing)
+        except ZendeskError as exc:
+            self.report.errors.append(f"users: {exc}")
+            log.error("looking up %d user(s) failed: %s", len(missing), exc)
+            return
+        self.store.save_users(found)
+        self.report.people = len(found)
+
+
+def _authors(batch: AuditBatch) -> set[int]:
+    ids = {audit.author_id for audit in batch.audits if audit.author_id}
+    ids.update(e.author_id for a in batch.audits for e in a.events if e.author_id)
+    return ids
 
 
 def fetch_in_order(

@@ -1,7 +1,9 @@
 """The directory's tables: users, groups, memberships, organizations, fields, statuses.
 
 Zendesk sends the directory whole, so storing it is a replacement: delete every row and
-insert the new ones inside the caller's transaction, which makes the swap atomic.
+insert the new ones inside the caller's transaction, which makes the swap atomic. End users
+are the exception: the directory lists agents and admins only, and the requesters and
+comment authors saved one by one (``upsert_users``) must survive a refresh.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ ID_CHUNK = 5_000
 def replace_directory(conn: Connection, directory: Directory) -> None:
     """Replace the stored directory with ``directory`` on ``conn`` (no commit here)."""
     for table in schema.DIRECTORY_TABLES:
-        conn.execute(delete(table))
-    _insert(conn, schema.users, [rows.user_row(u) for u in directory.users])
+        kept = table.c.role == "end-user" if table is schema.users else None
+        conn.execute(delete(table) if kept is None else delete(table).where(~kept))
+    # An end user promoted to agent is in the table already: its row is replaced.
+    upsert_users(conn, directory.users)
     _insert(conn, schema.groups, [rows.group_row(g) for g in directory.groups])
     _insert(conn, schema.group_memberships, [rows.membership_row(m) for m in directory.memberships])
     _insert(conn, schema.organizations, [rows.organization_row(o) for o in directory.organizations])
@@ -42,6 +46,14 @@ def replace_directory(conn: Connection, directory: Directory) -> None:
         schema.custom_statuses,
         [rows.custom_status_row(s) for s in directory.custom_statuses],
     )
+
+
+def upsert_users(conn: Connection, users: Sequence[UserRecord]) -> None:
+    """Add or replace individual users (no commit here)."""
+    ids = [user.id for user in users]
+    for chunk in chunks(ids):
+        conn.execute(delete(schema.users).where(schema.users.c.id.in_(chunk)))
+    _insert(conn, schema.users, [rows.user_row(u) for u in users])
 
 
 def read_directory(conn: Connection) -> Directory:

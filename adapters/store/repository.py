@@ -19,7 +19,13 @@ from sqlalchemy import Connection, Engine, Table, func, select, update
 
 from adapters.store import decisions, pushes, rows, schema
 from adapters.store.bulk import BulkUpserts
-from adapters.store.directory import chunks, read_directory, read_users, replace_directory
+from adapters.store.directory import (
+    chunks,
+    read_directory,
+    read_users,
+    replace_directory,
+    upsert_users,
+)
 from adapters.store.failures import translated
 from adapters.store.listing import list_query
 from sync.ports import Clock
@@ -149,6 +155,10 @@ class SqlStore:
     def save_directory(self, directory: Directory) -> None:
         with self._transaction("save_directory") as conn:
             replace_directory(conn, directory)
+
+    def save_users(self, users: Sequence[UserRecord]) -> None:
+        with self._transaction("save_users") as conn:
+            upsert_users(conn, users)
 
     def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:
         """Seed 000's List Mode: latest update first, then the higher id."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 USER_AGENT = "zdsync/0.1 (+zenpy)"
+#: Ids per ``users/show_many`` request (Zendesk's limit).
+SHOW_MANY_LIMIT = 100
 
 
 class ZendeskClient:
@@ -120,6 +123,14 @@ class ZendeskClient:
             per_page=self._sync.page_size,
             system_field_id=system_field_id,
         )
+
+    def users(self, ids: Collection[int]) -> tuple[UserRecord, ...]:
+        wanted = sorted(set(ids))
+        found: list[UserRecord] = []
+        for start in range(0, len(wanted), SHOW_MANY_LIMIT):
+            chunk = wanted[start : start + SHOW_MANY_LIMIT]
+            found += self._listing("user", partial(self.zenpy.users, ids=chunk), parse_user)
+        return tuple(found)
 
     def ticket_audits(self, ticket_id: int) -> AuditBatch:
         raws = audit_pages(self.session, call=self._call, ticket_id=ticket_id)

@@ -52,6 +52,12 @@ def test_the_directory_has_the_groups_and_the_agents_with_their_roles(world: Wor
     assert {(m.user_id, m.group_id) for m in directory.memberships} >= {(21, ACME), (22, ACME)}
 
 
+def test_users_by_id_include_end_users_and_skip_unknown_ids(world: World) -> None:
+    found = {u.id: u for u in world.reader.users([21, 601, 999_999])}
+    assert set(found) == {21, 601}
+    assert (found[601].name, found[601].role) == ("Carla", "end-user")
+
+
 def test_a_backfill_pages_through_every_ticket_once_in_stream_order(world: World) -> None:
     pages = read_all(world)
     ids = [t.id for page in pages for t in page.tickets]

@@ -125,6 +125,9 @@ class FakeWorld:
             page_size=PAGE_SIZE,
             directory=Directory(users=users, groups=groups, memberships=memberships),
         )
+        self.fake.people.append(
+            dataclasses.replace(_agent(601, "Carla", 0), role="end-user", role_type=None)
+        )
         for minute, (ticket_id, group) in enumerate(TICKETS):
             self.fake.put(
                 make_ticket(ticket_id, group_id=group, minute=minute),

@@ -155,13 +155,25 @@ class FakeStore:
 
     def save_directory(self, directory: Directory) -> None:
         with self._transaction() as state:
+            # End users saved one by one survive: the directory lists agents and admins.
+            people = [u for u in state.directory.users if u.role == "end-user"]
+            staff = {u.id for u in directory.users}
+            kept = [u for u in people if u.id not in staff]
             state.directory = Directory(
-                users=_by_id(directory.users, lambda u: u.id),
+                users=_by_id((*kept, *directory.users), lambda u: u.id),
                 groups=_by_id(directory.groups, lambda g: g.id),
                 memberships=_by_id(directory.memberships, lambda m: m.id),
                 organizations=_by_id(directory.organizations, lambda o: o.id),
                 ticket_fields=_by_id(directory.ticket_fields, lambda f: f.id),
                 custom_statuses=_by_id(directory.custom_statuses, lambda s: s.id),
+            )
+
+    def save_users(self, users: Sequence[UserRecord]) -> None:
+        with self._transaction() as state:
+            replaced = {u.id for u in users}
+            others = [u for u in state.directory.users if u.id not in replaced]
+            state.directory = dataclasses.replace(
+                state.directory, users=_by_id((*others, *users), lambda u: u.id)
             )
 
     def list_tickets(self, query: TicketQuery) -> list[TicketSummary]:

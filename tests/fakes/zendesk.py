@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,6 +97,8 @@ class FakeZendesk:
         #: Per method, outcomes of its next calls: an error to raise, or None to succeed.
         self.fail_next: dict[str, list[ZendeskError | None]] = {}
         self.export_requests: list[dict[str, Any]] = []
+        #: End users (requesters): not in the directory, found by ``users``.
+        self.people: list[UserRecord] = []
 
     def put(self, ticket: TicketRecord, *audits: AuditRecord) -> None:
         self.tickets[ticket.id] = ticket
@@ -148,6 +150,11 @@ class FakeZendesk:
             yield ExportPage(tickets=tuple(page), after_cursor=cursor, end_of_stream=end)
             if end:
                 return
+
+    def users(self, ids: Collection[int]) -> tuple[UserRecord, ...]:
+        self._maybe_fail("users")
+        everyone = {u.id: u for u in (*self.dir.users, *self.people)}
+        return tuple(everyone[i] for i in sorted(set(ids)) if i in everyone)
 
     def ticket_audits(self, ticket_id: int) -> AuditBatch:
         self._maybe_fail("audits")

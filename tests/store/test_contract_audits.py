@@ -153,6 +153,21 @@ def test_users_by_id(backend: Backend) -> None:
     assert store.get_users([]) == {}
 
 
+def test_end_users_saved_one_by_one_survive_a_directory_refresh(backend: Backend) -> None:
+    store = backend.store
+    store.save_directory(directory(1, 2))
+    customer = user(601, role="end-user", role_type=None)
+    promoted = user(602, role="end-user", role_type=None)
+    store.save_users([customer, promoted])
+    store.save_users([dataclasses.replace(customer, name="Carla Klant")])  # an update
+    # A refresh in which 602 became an agent and 2 left.
+    store.save_directory(dataclasses.replace(directory(1), users=(user(1), user(602))))
+    users = store.get_users()
+    assert set(users) == {1, 601, 602}
+    assert users[601].name == "Carla Klant" and users[601].role == "end-user"
+    assert users[602].role == "agent"
+
+
 def test_list_mode_latest_update_first_with_entity_and_group_names(backend: Backend) -> None:
     store = backend.store
     store.save_directory(directory(1))

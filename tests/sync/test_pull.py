@@ -14,7 +14,7 @@ from sync.errors import TicketNotFound, ZendeskRejected, ZendeskUnavailable
 from sync.pull import CURSOR_KEY, WORKER_ID_KEY, fetch_in_order, pull
 from sync.records import GroupRecord, TicketQuery
 from tests.fakes.store import FakeStore
-from tests.fakes.zendesk import EPOCH, FakeZendesk, make_audit, make_ticket
+from tests.fakes.zendesk import EPOCH, ME, FakeZendesk, make_audit, make_ticket
 
 ACME, FIBER, ISPNEXT, OTHER = 200, 300, 100, 999
 
@@ -222,3 +222,17 @@ def test_refused_credentials_stop_the_pull_at_once(
     with pytest.raises(ZendeskRejected):
         pull(zendesk, store, SETTINGS, clock)
     assert zendesk.calls["export"] == 0
+
+
+def test_requesters_and_comment_authors_are_looked_up_once(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    carla = dataclasses.replace(ME, id=601, name="Carla Klant", role="end-user", role_type=None)
+    zendesk.people.append(carla)
+    zendesk.touch(1, minute=30, requester_id=601)
+    report = pull(zendesk, store, SETTINGS, clock)
+    assert store.get_users([601]) == {601: carla}
+    assert report.people == 1 and zendesk.calls["users"] == 1
+    zendesk.touch(1, minute=31)
+    pull(zendesk, store, SETTINGS, clock)
+    assert zendesk.calls["users"] == 1  # known now: no second lookup
