@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,9 +33,22 @@ from adapters.zendesk.parse import (
 )
 from adapters.zendesk.retry import RequestPacer, Sleep, retrying
 from adapters.zendesk.session import ZendeskSession, zenpy_account
+from adapters.zendesk.writer import TicketWriter
 from sync.config import SyncSettings, ZendeskSettings
 from sync.errors import ZendeskUnavailable
-from sync.records import AuditBatch, AuditRecord, Directory, ExportPage, UserRecord
+from sync.records import (
+    AuditBatch,
+    AuditRecord,
+    BulkResult,
+    CreatedTicket,
+    Directory,
+    ExportPage,
+    NewTicket,
+    TicketChange,
+    TicketRecord,
+    UpdatedTicket,
+    UserRecord,
+)
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +59,8 @@ SHOW_MANY_LIMIT = 100
 
 
 class ZendeskClient:
-    """Reads the account through zenpy and the raw export; every call retried by policy."""
+    """Reads the account through zenpy and the raw export, and writes tickets back through
+    ``TicketWriter`` (the ``ZendeskWriter`` port); every call retried by policy."""
 
     def __init__(
         self,
@@ -74,6 +88,9 @@ class ZendeskClient:
         self._sleep = sleep
         self.export_pacer = RequestPacer(
             sync.export_requests_per_minute, monotonic=monotonic, sleep=sleep
+        )
+        self.writer = TicketWriter(
+            self.session, self.zenpy, call=self._call, max_attempts=sync.max_attempts, sleep=sleep
         )
 
     def close(self) -> None:
@@ -148,6 +165,20 @@ class ZendeskClient:
             audits.append(audit)
         audits.sort(key=lambda a: (a.created_at, a.id))
         return AuditBatch(ticket_id=ticket_id, audits=tuple(audits), skipped=skipped)
+
+    # -- ZendeskWriter (sync.ports): adapters/zendesk/writer.py ---------------------------
+
+    def show_ticket(self, ticket_id: int, *, system_field_id: int | None) -> TicketRecord:
+        return self.writer.show_ticket(ticket_id, system_field_id=system_field_id)
+
+    def update_ticket(self, change: TicketChange, *, system_field_id: int | None) -> UpdatedTicket:
+        return self.writer.update_ticket(change, system_field_id=system_field_id)
+
+    def update_many(self, ids: Sequence[int], change: TicketChange) -> list[BulkResult]:
+        return self.writer.update_many(ids, change)
+
+    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+        return self.writer.create_ticket(ticket)
 
 
 def _zenpy_account(url: str) -> tuple[str, str]:

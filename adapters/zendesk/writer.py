@@ -1,0 +1,271 @@
+"""TicketWriter: the ``ZendeskWriter`` port, over zenpy and the same requests session.
+
+- ``update_ticket``: zenpy's ``tickets.update`` with zenpy's way to a safe update (two
+  extra attributes, ``safe_update`` and ``updated_stamp``, the stamp kept as the string
+  Zendesk sent: zenpy turns a datetime into a date). zenpy's answer objects rename keys
+  (``via.source.from`` becomes ``from_``), so the answer's raw JSON is read from the
+  session, where every response passes, for the mirror to keep what Zendesk sent.
+- ``update_many``: ``PUT /api/v2/tickets/update_many.json?ids=...`` with one change (zenpy
+  only offers the per-ticket list form), at most 100 tickets per job; the jobs are polled
+  together through ``job_statuses/show_many`` until they finish, and each ticket's outcome
+  is read from the results (a failed ticket does not fail the job: zenpy #477).
+- ``create_ticket``: ``POST /api/v2/tickets.json`` through the session, because zenpy has
+  no per-request headers and the ``Idempotency-Key`` must go out with it.
+- ``show_ticket``: the ticket as raw JSON, for re-pulls.
+
+Every request runs under the one retry policy. A write without an answer
+(``maybe_applied``) is never retried blindly there; here two writes are safe to send again
+and are: a creation (same ``Idempotency-Key``, same body: Zendesk returns the first
+ticket) and a note-less update_many change (adding or removing tags twice equals once).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import partial
+from typing import Any, TypeVar
+
+import orjson
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, Ticket
+
+from adapters.zendesk.parse import BadRecord, parse_audit, parse_ticket
+from adapters.zendesk.retry import Sleep
+from adapters.zendesk.session import ZendeskSession, json_body
+from sync.errors import ZendeskUnavailable
+from sync.records import (
+    BulkResult,
+    CreatedTicket,
+    NewTicket,
+    TicketChange,
+    TicketRecord,
+    UpdatedTicket,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Call = Callable[[Callable[[], Any]], Any]
+
+#: Zendesk's limit on tickets per update_many job and on ids per show_many.
+MAX_MANY = 100
+#: Seconds between polls of unfinished jobs (the last value repeats), and how long to wait.
+POLL_WAITS = (0.5, 1.0, 2.0, 3.0, 5.0)
+POLL_TIMEOUT = 300.0
+_JSON = {"Content-Type": "application/json"}
+_DONE = frozenset({"completed", "failed", "killed"})
+
+
+class TicketWriter:
+    def __init__(
+        self,
+        session: ZendeskSession,
+        zenpy: Zenpy,
+        *,
+        call: Call,
+        max_attempts: int,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self.session = session
+        self.zenpy = zenpy
+        self._call = call
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+        self._answers = threading.local()
+        session.hooks["response"].append(self._remember)
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        # Runs in the thread that made the request, so concurrent readers cannot mix answers.
+        self._answers.last = response
+
+    @contextmanager
+    def _answer(self) -> Iterator[list[requests.Response]]:
+        """The HTTP response of the zenpy call made inside the block, once it returned."""
+        caught: list[requests.Response] = []
+        self._answers.last = None
+        yield caught
+        if self._answers.last is not None:
+            caught.append(self._answers.last)
+
+    def show_ticket(self, ticket_id: int, *, system_field_id: int | None) -> TicketRecord:
+        url = f"{self.session.base_url}/api/v2/tickets/{ticket_id}.json"
+        body = self._call(lambda: json_body(self.session.get(url)))
+        return _ticket(body, system_field_id, f"GET ticket {ticket_id}")
+
+    def update_ticket(self, change: TicketChange, *, system_field_id: int | None) -> UpdatedTicket:
+        body = self._call(lambda: self._update(change))
+        where = f"PUT ticket {change.ticket_id}"
+        ticket = _ticket(body, system_field_id, where)
+        raw_audit = body.get("audit") if isinstance(body, Mapping) else None
+        if not isinstance(raw_audit, Mapping) or not raw_audit.get("events"):
+            return UpdatedTicket(ticket, None)  # nothing changed: Zendesk recorded no audit
+        try:
+            audit, skipped = parse_audit(raw_audit, change.ticket_id)
+        except BadRecord as exc:
+            log.warning("%s: the answer's audit is unreadable (%s); the next pull reads it",
+                        where, exc)  # fmt: skip
+            return UpdatedTicket(ticket, None)
+        for reason in skipped:
+            log.info("%s: skipping event: %s", where, reason)
+        return UpdatedTicket(ticket, audit)
+
+    def _update(self, change: TicketChange) -> Any:
+        ticket = Ticket(id=change.ticket_id)
+        for name, value in change.fields.items():
+            setattr(ticket, name, value)
+        if change.note is not None:
+            ticket.comment = Comment(body=change.note, public=False, author_id=change.author_id)
+        if change.updated_stamp is not None:
+            ticket.safe_update = True
+            ticket.updated_stamp = change.updated_stamp
+        with self._answer() as answer:
+            self.zenpy.tickets.update(ticket)
+        if not answer:
+            raise ZendeskUnavailable(f"PUT ticket {change.ticket_id}: no response was seen")
+        return json_body(answer[0])
+
+    def update_many(self, ids: Sequence[int], change: TicketChange) -> list[BulkResult]:
+        payload = orjson.dumps({"ticket": _bulk_payload(change)})
+        jobs: dict[str, list[int]] = {}
+        for start in range(0, len(ids), MAX_MANY):
+            chunk = list(ids[start : start + MAX_MANY])
+            jobs[self._submit(chunk, payload, resend=change.note is None)] = chunk
+        finished = self._wait_for(list(jobs))
+        results: list[BulkResult] = []
+        for job_id, chunk in jobs.items():
+            results += _job_results(job_id, chunk, finished[job_id])
+        return results
+
+    def _submit(self, ids: list[int], payload: bytes, *, resend: bool) -> str:
+        url = f"{self.session.base_url}/api/v2/tickets/update_many.json"
+        params = {"ids": ",".join(map(str, ids))}
+
+        def send() -> Any:
+            return json_body(self.session.put(url, params=params, data=payload, headers=_JSON))
+
+        body = self._again_if_lost(send, resend=resend, what=f"update_many of {len(ids)}")
+        job = body.get("job_status") if isinstance(body, Mapping) else None
+        if not isinstance(job, Mapping) or not isinstance(job.get("id"), str):
+            raise ZendeskUnavailable(f"update_many answered without a job_status: {body!r:.200}")
+        return str(job["id"])
+
+    def _wait_for(self, job_ids: list[str]) -> dict[str, Mapping[str, Any]]:
+        """Poll the jobs (up to 100 per request) until every one is done."""
+        url = f"{self.session.base_url}/api/v2/job_statuses/show_many.json"
+        done: dict[str, Mapping[str, Any]] = {}
+        waited, polls = 0.0, 0
+        while True:
+            waiting = [job for job in job_ids if job not in done]
+            for start in range(0, len(waiting), MAX_MANY):
+                params = {"ids": ",".join(waiting[start : start + MAX_MANY])}
+                body = self._call(partial(self._get, url, params))
+                for status in _statuses(body):
+                    if status.get("status") in _DONE and status.get("id") in job_ids:
+                        done[str(status["id"])] = status
+            if len(done) == len(job_ids):
+                return done
+            if waited >= POLL_TIMEOUT:
+                raise ZendeskUnavailable(f"jobs {sorted(set(job_ids) - set(done))} unfinished "
+                                         f"after {waited:.0f}s")  # fmt: skip
+            pause = POLL_WAITS[min(polls, len(POLL_WAITS) - 1)]
+            self._sleep(pause)
+            waited, polls = waited + pause, polls + 1
+
+    def _get(self, url: str, params: Mapping[str, str]) -> Any:
+        return json_body(self.session.get(url, params=params))
+
+    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+        url = f"{self.session.base_url}/api/v2/tickets.json"
+        payload = orjson.dumps({"ticket": _new_ticket_payload(ticket)})
+        headers = {**_JSON, "Idempotency-Key": ticket.idempotency_key}
+        seen: list[requests.Response] = []
+
+        def send() -> Any:
+            response = self.session.post(url, data=payload, headers=headers)
+            seen.append(response)
+            return json_body(response)
+
+        body = self._again_if_lost(send, resend=True, what="POST ticket")
+        created = body.get("ticket") if isinstance(body, Mapping) else None
+        if not isinstance(created, Mapping) or not isinstance(created.get("id"), int):
+            raise ZendeskUnavailable(f"POST ticket answered without a ticket id: {body!r:.200}")
+        replayed = seen[-1].headers.get("x-idempotency-lookup") == "hit"
+        return CreatedTicket(int(created["id"]), replayed=replayed)
+
+    def _again_if_lost(self, send: Callable[[], T], *, resend: bool, what: str) -> T:
+        """``send`` under the retry policy; when its answer was lost and sending it again is
+        safe (``resend``), again, up to the policy's number of attempts."""
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                result: T = self._call(send)
+            except ZendeskUnavailable as exc:
+                if not (resend and exc.maybe_applied) or attempt == self._max_attempts:
+                    raise
+                log.warning("%s: no answer (%s); sending it again, which is safe", what, exc)
+                continue
+            return result
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _ticket(body: Any, system_field_id: int | None, where: str) -> TicketRecord:
+    raw = body.get("ticket") if isinstance(body, Mapping) else None
+    try:
+        return parse_ticket(raw, system_field_id)
+    except BadRecord as exc:
+        raise ZendeskUnavailable(f"{where}: the answer's ticket is unreadable: {exc}") from exc
+
+
+def _bulk_payload(change: TicketChange) -> dict[str, Any]:
+    payload: dict[str, Any] = dict(change.fields)
+    if change.additional_tags:
+        payload["additional_tags"] = list(change.additional_tags)
+    if change.remove_tags:
+        payload["remove_tags"] = list(change.remove_tags)
+    if change.note is not None:
+        payload["comment"] = {"body": change.note, "public": False, "author_id": change.author_id}
+    return payload
+
+
+def _new_ticket_payload(ticket: NewTicket) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "subject": ticket.subject,
+        "comment": {"body": ticket.body, "public": False, "author_id": ticket.author_id},
+        "tags": list(ticket.tags),
+    }
+    if ticket.group_id is not None:
+        payload["group_id"] = ticket.group_id
+    if ticket.external_id is not None:
+        payload["external_id"] = ticket.external_id
+    return payload
+
+
+def _statuses(body: Any) -> list[Mapping[str, Any]]:
+    listed = body.get("job_statuses") if isinstance(body, Mapping) else None
+    if not isinstance(listed, list):
+        raise ZendeskUnavailable(f"job_statuses answered without a list: {body!r:.200}")
+    return [status for status in listed if isinstance(status, Mapping)]
+
+
+def _job_results(job_id: str, ids: list[int], status: Mapping[str, Any]) -> list[BulkResult]:
+    if status.get("status") != "completed":
+        why = f"job {status.get('status')}: {status.get('message')}"
+        return [BulkResult(ticket_id, False, why, job_id) for ticket_id in ids]
+    by_id: dict[int, Mapping[str, Any]] = {}
+    for result in status.get("results") or ():
+        if isinstance(result, Mapping) and isinstance(result.get("id"), int):
+            by_id[result["id"]] = result
+    outcomes: list[BulkResult] = []
+    for ticket_id in ids:
+        result = by_id.get(ticket_id)
+        if result is None:
+            outcomes.append(BulkResult(ticket_id, False, "no result in the job", job_id))
+        elif result.get("success") is True:
+            outcomes.append(BulkResult(ticket_id, True, None, job_id))
+        else:
+            error = f"{result.get('error', 'Failed')}: {result.get('details', '')}".rstrip(": ")
+            outcomes.append(BulkResult(ticket_id, False, error, job_id))
+    return outcomes

@@ -1,0 +1,256 @@
+"""Push: outbox -> Zendesk. Step three of the cycle (pull -> decide -> push).
+
+For every ticket with entries to send (pending ones, and failed ones with fewer than
+``MAX_ATTEMPTS`` attempts: a failure is retried in later cycles up to that limit):
+
+1. re-check each entry against the mirror and the rules as they are now
+   (``sync.recheck``): already applied, closed, deleted, left the partner groups, rule no
+   longer holds -> settled without a request;
+2. create the follow-up tickets the remaining entries ask for (``sync.follow_ups``), the
+   new ticket's id recorded in the outbox before the original is updated;
+3. merge the entries into one change (``sync.merge``) and send it as one safe update
+   (``safe_update`` + the mirrored ``updated_stamp``). An identical note-less additive
+   change (tags only) on ``BULK_MIN`` tickets or more goes through update_many instead: it
+   cannot overwrite an agent's change, so it needs no safe update;
+4. record the outcome: ``applied`` with the audit id (the answer's ticket and audit are
+   stored in the mirror at once, so the next decide sees our change); ``skipped`` for a
+   404 or a 422 on a ticket closed meanwhile; ``failed`` (with the error) when Zendesk
+   refused or stayed unavailable through the retry policy.
+
+A 409 (an agent changed the ticket since the mirror read it) and a write that may have been
+applied without an answer both lead to the same place: the ticket is re-pulled (show +
+audits into the mirror), decide runs again, and the ticket is pushed again in the same run,
+up to ``MAX_ROUNDS`` rounds. The re-check then finds our note if the lost write landed
+(``applied``, never sent twice), drops what the agent's change made moot (``conflict``:
+their change stands), and sends what the rules still want, on top of the agent's change.
+
+Zendesk staying unavailable for ``OUTAGE_AFTER`` tickets in a row stops the push; the rest
+stays pending, unattempted, for the next cycle. A dry run sends nothing and writes nothing:
+it reports what would be sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+
+from sync.config import Settings
+from sync.decide import DecideContext, NotPulledYet, Store, decide, load_context
+from sync.errors import TicketNotFound, ZendeskError
+from sync.fields import resolve_fields
+from sync.follow_ups import FollowUps
+from sync.merge import merge
+from sync.outcomes import PlannedChange, PushReport
+from sync.ports import Clock, PushStore, Zendesk
+from sync.recheck import Settlement, recheck
+from sync.records import OutboxEntry, TicketRecord
+from sync.sending import Sender
+
+log = logging.getLogger(__name__)
+
+#: Rounds of (push, re-pull the tickets that conflicted, decide, push them again) per run.
+MAX_ROUNDS = 3
+#: A failed entry is tried again in later cycles until it has this many attempts.
+MAX_ATTEMPTS = 5
+#: Tickets loaded from the mirror and planned at a time.
+BATCH = 200
+
+
+class PushingStore(Store, PushStore, Protocol):
+    """The store as push uses it: mirror, decisions and the push's own methods."""
+
+
+def push(
+    store: PushingStore,
+    zendesk: Zendesk,
+    settings: Settings,
+    clock: Clock,
+    *,
+    dry_run: bool = False,
+    proposed: Sequence[OutboxEntry] = (),
+) -> PushReport:
+    """Send what the outbox holds. ``proposed``: entries a dry-run decide would have
+    enqueued, planned with the pending ones (dry runs only)."""
+    started = time.perf_counter()
+    report = PushReport(now=clock.now(), dry_run=dry_run)
+    try:
+        context = load_context(store, settings)
+    except NotPulledYet as exc:
+        report.problem = str(exc)
+        log.warning("push: %s", report.summary())
+        return report
+    fields = resolve_fields(store.load_directory().ticket_fields, settings.system_field)
+    pusher = Pusher(
+        store=store, zendesk=zendesk, settings=settings, clock=clock, context=context,
+        system_field_id=fields.system, report=report,
+    )  # fmt: skip
+    entries = to_send(store) + (list(proposed) if dry_run else [])
+    pusher.run(entries)
+    report.seconds = time.perf_counter() - started
+    log.info("push: %s", report.summary())
+    return report
+
+
+def to_send(store: PushingStore) -> list[OutboxEntry]:
+    """Pending entries, and failed ones that have attempts left."""
+    found = store.outbox(states=("pending", "failed"))
+    return [e for e in found if e.state == "pending" or e.attempts < MAX_ATTEMPTS]
+
+
+class Pusher:
+    """One push run: the rounds described above, sharing the report they fill in."""
+
+    def __init__(
+        self,
+        *,
+        store: PushingStore,
+        zendesk: Zendesk,
+        settings: Settings,
+        clock: Clock,
+        context: DecideContext,
+        system_field_id: int | None,
+        report: PushReport,
+    ) -> None:
+        self.store = store
+        self.zendesk = zendesk
+        self.settings = settings
+        self.clock = clock
+        self.context = context
+        self.system_field_id = system_field_id
+        self.report = report
+        #: Key -> the 409 or lost answer that sent its ticket to a re-pull, this run.
+        self.unsettled: dict[str, str] = {}
+        self.sender = Sender(
+            store=store, zendesk=zendesk, system_field_id=system_field_id, report=report,
+            settle=self._settle, again=self._again,
+        )  # fmt: skip
+        self.follow_ups = FollowUps(
+            store=store, zendesk=zendesk, clock=clock, report=report, settle=self._settle,
+            author_id=context.config.account.worker_id,
+        )  # fmt: skip
+        self._repull: set[int] = set()
+
+    def run(self, entries: Sequence[OutboxEntry]) -> None:
+        by_ticket = _by_ticket(entries)
+        self.report.tickets = len(by_ticket)
+        for round_number in range(1, MAX_ROUNDS + 1):
+            self.report.rounds = round_number
+            self._push_round(by_ticket)
+            if self.report.dry_run or self.report.stopped or not self._repull:
+                break
+            repulled = self._repull_tickets()
+            if not repulled or round_number == MAX_ROUNDS:
+                break
+            decide(self.store, self.settings, self.clock)  # the agent's change may need rules
+            by_ticket = {t: self._entries_again(t) for t in repulled}
+        self._leave_unsettled()
+
+    def _entries_again(self, ticket_id: int) -> list[OutboxEntry]:
+        """A re-pulled ticket's entries: pending ones (decide may have added some) and the
+        ones that sent it to the re-pull (a failed entry retried this run is one)."""
+        entries = self.store.outbox(ticket_id=ticket_id)
+        return [e for e in entries if e.state == "pending" or e.key in self.unsettled]
+
+    def _push_round(self, by_ticket: dict[int, list[OutboxEntry]]) -> None:
+        ids = sorted(by_ticket)
+        for start in range(0, len(ids), BATCH):
+            if self.report.stopped:
+                return
+            chunk = ids[start : start + BATCH]
+            bundles = {b.ticket.id: b for b in self.store.load_bundles(chunk)}
+            now = self.clock.now()
+            sendable: list[tuple[TicketRecord, list[OutboxEntry]]] = []
+            for ticket_id in chunk:
+                checked = recheck(
+                    ticket_id, bundles.get(ticket_id), by_ticket[ticket_id], self.context, now
+                )
+                for settlement in checked.settled:
+                    self._settle(settlement)
+                if checked.send and checked.ticket is not None:
+                    sendable.append((checked.ticket, checked.send))
+            self._send(sendable)
+
+    def _send(self, sendable: list[tuple[TicketRecord, list[OutboxEntry]]]) -> None:
+        worker = self.context.config.account.worker_id
+        singles, bulk = self.sender.split_bulk(sendable, worker)
+        self.sender.send_bulk(bulk)
+        for ticket, waiting in singles:
+            if self.report.stopped:
+                return
+            entries = self.follow_ups.prepare(waiting)
+            if not entries:
+                continue
+            created = {e.key: e.created_ticket_id for e in entries}
+            try:
+                merged = merge(ticket, entries, author_id=worker, follow_ups=created)
+            except ValueError as exc:  # re-checked already; kept so one bad entry never stops all
+                for entry in entries:
+                    self._settle(Settlement(entry.key, "failed", str(exc)))
+                continue
+            self.sender.send_one(ticket, merged)
+
+    def _again(self, ticket_id: int, keys: Iterable[str], why: str) -> None:
+        """A 409 or a lost answer: re-pull the ticket and push it again."""
+        self._repull.add(ticket_id)
+        for key in keys:
+            self.unsettled[key] = why
+
+    def _repull_tickets(self) -> list[int]:
+        """Show + audits of every ticket to re-pull, into the mirror; the ids that made it."""
+        done: list[int] = []
+        for ticket_id in sorted(self._repull):
+            try:
+                ticket = self.zendesk.show_ticket(ticket_id, system_field_id=self.system_field_id)
+                batch = self.zendesk.ticket_audits(ticket_id)
+            except TicketNotFound:
+                self._settle_ticket(ticket_id, "skipped", "the ticket was deleted (404)")
+                continue
+            except ZendeskError as exc:
+                self.report.errors.append(f"re-pull of ticket {ticket_id}: {exc}")
+                log.error("re-pull of ticket %d failed: %s", ticket_id, exc)
+                continue
+            self.store.save_ticket(ticket, batch.audits, all_audits=True)
+            self.report.repulled += 1
+            done.append(ticket_id)
+        self._repull.clear()
+        return done
+
+    def _settle_ticket(self, ticket_id: int, state: str, error: str) -> None:
+        for entry in self.store.outbox(states=("pending",), ticket_id=ticket_id):
+            self._settle(Settlement(entry.key, state, error))
+
+    def _settle(self, settlement: Settlement) -> None:
+        """Record an outcome; an entry that lost a race this run and is now dropped by the
+        re-check ends as ``conflict``: the agent's newer change stands."""
+        state, error = settlement.state, settlement.error
+        lost = self.unsettled.pop(settlement.key, None)
+        if lost is not None and state == "skipped":
+            state, error = "conflict", f"{lost}; after a re-pull: {error}"
+        self.report.outcomes[state] += 1
+        if self.report.dry_run:
+            return
+        if state == "failed":
+            self.report.errors.append(f"{settlement.key}: {error}")
+        self.store.settle(settlement.key, state=state, error=error, audit_id=settlement.audit_id)
+
+    def _leave_unsettled(self) -> None:
+        """Entries still waiting on a race after the last round: pending, tried next cycle."""
+        for key, why in sorted(self.unsettled.items()):
+            self.report.outcomes["pending"] += 1
+            self.store.settle(key, state="pending", error=f"{why}; tried again next cycle")
+        self.unsettled.clear()
+
+
+def _by_ticket(entries: Iterable[OutboxEntry]) -> dict[int, list[OutboxEntry]]:
+    grouped: dict[int, list[OutboxEntry]] = {}
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            grouped.setdefault(entry.ticket_id, []).append(entry)
+    return grouped
+
+
+__all__ = ["MAX_ATTEMPTS", "PlannedChange", "PushReport", "push", "to_send"]
