@@ -67,9 +67,11 @@ class Directory:
         groups = self.groups_of(user_id)
         return groups[0] if groups else None
 
-    def default_status(self, category: str) -> StatusSpec | None:
-        """The default custom status of a category (the one a plain ``status`` picks)."""
-        return self._default_statuses.get(category)
+    def default_status(self, status: str) -> StatusSpec | None:
+        """The default custom status a plain ``status`` picks. A closed ticket belongs to
+        the "solved" category [doc custom ticket statuses: 'Tickets with a "Closed" status
+        belong to the "solved" status category'], so it keeps a custom status too."""
+        return self._default_statuses.get("solved" if status == "closed" else status)
 
     def add_end_user(self, email: str, name: str | None) -> UserSpec:
         """A requester Zendesk has not seen yet becomes an end user."""

@@ -1,0 +1,86 @@
+"""Fixtures of the conformance suites: the patched spec as a checker, the demo world in a
+running emulator, and an HTTP client whose every exchange is recorded.
+
+The demo world (fixtures/scenarios/demo.yaml) is used as it ships, plus one credential
+for an agent (user 11), so the suites can also show what a non-admin is refused. Its
+clock is frozen at ``START`` and its rate limits are off unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from adapters.emulator import Emulator, RateLimits, Scenario
+from sync.cli.demo import DEMO_SCENARIO
+from tests.conformance.checker import Conformance
+from tests.conformance.spec import shared_patched
+from tests.conformance.traffic import Exchange, TrafficRecorder
+
+START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+WORKER = ("zdsync@ispnext.example", "demo-token")
+AGENT = ("ines@ispnext.example", "agent-token")
+
+
+def demo_scenario() -> Scenario:
+    """The demo world with an extra API token for agent 11 (Ines, ISPnext staff)."""
+    data: dict[str, Any] = yaml.safe_load(DEMO_SCENARIO.read_text())
+    data["credentials"] = [*data["credentials"], {"user": 11, "token": AGENT[1]}]
+    return Scenario.from_mapping(data, source=DEMO_SCENARIO.name)
+
+
+def basic(email: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{email}/token:{token}".encode()).decode()
+
+
+class Api:
+    """requests against one emulator as the worker, recording every exchange."""
+
+    def __init__(self, base_url: str, credentials: tuple[str, str] = WORKER) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = basic(*credentials)
+        self.recorder = TrafficRecorder()
+        self.recorder.install(self.session)
+
+    def send(self, method: str, path: str, **kwargs: Any) -> Exchange:
+        url = path if path.startswith("http") else self.base_url + path
+        response = self.session.request(method, url, timeout=10, **kwargs)
+        return Exchange.of(response)
+
+    def close(self) -> None:
+        self.session.close()
+
+
+@pytest.fixture(scope="session")
+def conformance() -> Conformance:
+    """The spec with its documented overrides, ready to check exchanges."""
+    return Conformance(shared_patched())
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[Emulator]:
+    with Emulator(
+        demo_scenario(), start=START, frozen=True, rate_limits=RateLimits.disabled()
+    ) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def api(demo: Emulator) -> Iterator[Api]:
+    client = Api(demo.base_url)
+    yield client
+    client.close()
+
+
+def assert_conforms(conformance: Conformance, exchange: Exchange, status: int) -> None:
+    """The answer has the expected status and validates against the spec."""
+    assert exchange.status == status, f"{exchange}: {exchange.response_body[:300]!r}"
+    problems = conformance.response_problems(exchange)
+    assert problems == [], f"{exchange} does not conform:\n" + "\n".join(problems)
