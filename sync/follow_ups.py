@@ -114,8 +114,8 @@ class FollowUps:
                 self.settle(Settlement(entry.key, "failed", f"creating the follow-up: {exc}"))
             return None
         self.store.note_follow_up(entry.key, created_ticket_id=created.ticket_id)
-        if not created.replayed:
-            self.report.follow_ups_created += 1
+        # A replay is counted too: its request, or the lost one before it, made the ticket.
+        self.report.follow_ups_created += 1
         how = "found again by its idempotency key" if created.replayed else "created"
         log.info("%s: follow-up ticket %d %s", entry.key, created.ticket_id, how)
         return created.ticket_id

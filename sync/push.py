@@ -18,11 +18,12 @@ For every ticket with entries to send (pending ones, and failed ones with fewer 
    refused or stayed unavailable through the retry policy.
 
 A 409 (an agent changed the ticket since the mirror read it) and a write that may have been
-applied without an answer both lead to the same place: the ticket is re-pulled (show +
-audits into the mirror), decide runs again, and the ticket is pushed again in the same run,
-up to ``MAX_ROUNDS`` rounds. The re-check then finds our note if the lost write landed
-(``applied``, never sent twice), drops what the agent's change made moot (``conflict``:
-their change stands), and sends what the rules still want, on top of the agent's change.
+applied without an answer both lead to the same place: the ticket is re-pulled at once (show
++ audits into the mirror), and after the round decide runs again and the ticket is pushed
+again, up to ``MAX_ROUNDS`` rounds in the same run. The re-check then finds our note if the
+lost write landed (``applied``, never sent twice), drops what the agent's change made moot
+(``conflict``: their change stands), and sends what the rules still want, on top of the
+agent's change.
 
 Zendesk staying unavailable for ``OUTAGE_AFTER`` tickets in a row stops the push; the rest
 stays pending, unattempted, for the next cycle. A dry run sends nothing and writes nothing:
@@ -130,7 +131,8 @@ class Pusher:
             store=store, zendesk=zendesk, clock=clock, report=report, settle=self._settle,
             author_id=context.config.account.worker_id,
         )  # fmt: skip
-        self._repull: set[int] = set()
+        #: Tickets re-pulled this round, to push again in the next.
+        self._again_ids: set[int] = set()
 
     def run(self, entries: Sequence[OutboxEntry]) -> None:
         by_ticket = _by_ticket(entries)
@@ -138,13 +140,14 @@ class Pusher:
         for round_number in range(1, MAX_ROUNDS + 1):
             self.report.rounds = round_number
             self._push_round(by_ticket)
-            if self.report.dry_run or self.report.stopped or not self._repull:
+            again = sorted(self._again_ids)
+            self._again_ids.clear()
+            if self.report.dry_run or self.report.stopped or not again:
                 break
-            repulled = self._repull_tickets()
-            if not repulled or round_number == MAX_ROUNDS:
+            if round_number == MAX_ROUNDS:
                 break
             decide(self.store, self.settings, self.clock)  # the agent's change may need rules
-            by_ticket = {t: self._entries_again(t) for t in repulled}
+            by_ticket = {t: self._entries_again(t) for t in again}
         self._leave_unsettled()
 
     def _entries_again(self, ticket_id: int) -> list[OutboxEntry]:
@@ -192,34 +195,25 @@ class Pusher:
             self.sender.send_one(ticket, merged)
 
     def _again(self, ticket_id: int, keys: Iterable[str], why: str) -> None:
-        """A 409 or a lost answer: re-pull the ticket and push it again."""
-        self._repull.add(ticket_id)
+        """A 409 or a lost answer: re-pull the ticket now (so that even a crash right after
+        leaves the mirror knowing what Zendesk has), push it again in the next round."""
+        keys = list(keys)
         for key in keys:
             self.unsettled[key] = why
-
-    def _repull_tickets(self) -> list[int]:
-        """Show + audits of every ticket to re-pull, into the mirror; the ids that made it."""
-        done: list[int] = []
-        for ticket_id in sorted(self._repull):
-            try:
-                ticket = self.zendesk.show_ticket(ticket_id, system_field_id=self.system_field_id)
-                batch = self.zendesk.ticket_audits(ticket_id)
-            except TicketNotFound:
-                self._settle_ticket(ticket_id, "skipped", "the ticket was deleted (404)")
-                continue
-            except ZendeskError as exc:
-                self.report.errors.append(f"re-pull of ticket {ticket_id}: {exc}")
-                log.error("re-pull of ticket %d failed: %s", ticket_id, exc)
-                continue
-            self.store.save_ticket(ticket, batch.audits, all_audits=True)
-            self.report.repulled += 1
-            done.append(ticket_id)
-        self._repull.clear()
-        return done
-
-    def _settle_ticket(self, ticket_id: int, state: str, error: str) -> None:
-        for entry in self.store.outbox(states=("pending",), ticket_id=ticket_id):
-            self._settle(Settlement(entry.key, state, error))
+        try:
+            ticket = self.zendesk.show_ticket(ticket_id, system_field_id=self.system_field_id)
+            batch = self.zendesk.ticket_audits(ticket_id)
+        except TicketNotFound:
+            for key in keys:
+                self._settle(Settlement(key, "skipped", "the ticket was deleted (404)"))
+            return
+        except ZendeskError as exc:
+            self.report.errors.append(f"re-pull of ticket {ticket_id}: {exc}")
+            log.error("re-pull of ticket %d failed: %s", ticket_id, exc)
+            return
+        self.store.save_ticket(ticket, batch.audits, all_audits=True)
+        self.report.repulled += 1
+        self._again_ids.add(ticket_id)
 
     def _settle(self, settlement: Settlement) -> None:
         """Record an outcome; an entry that lost a race this run and is now dropped by the

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sync.cli import commands, decide_commands, demo
+from sync.cli import commands, decide_commands, demo, push_commands
 from sync.cli.logs import LOG_FORMATS, configure_logging
 from sync.errors import ConfigError, WorkerError
 
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.register(sub)
     decide_commands.register(sub)
+    push_commands.register(sub)
     demo.register(sub)
     return parser
 

@@ -14,6 +14,7 @@ from sync.checks import FAIL, Check, check_database, check_zendesk
 from sync.cli.wiring import settings_from, store_for, zendesk_for
 from sync.clock import SystemClock
 from sync.config import Settings
+from sync.cycle import run_cycle
 from sync.fields import resolve_fields
 from sync.listing import (
     comments_of,
@@ -112,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = store_for(settings)
     client = zendesk_for(settings)
     interval = timedelta(seconds=settings.sync.interval_seconds)
-    daemon = Daemon(lambda: pull(client, store, settings, SystemClock()), interval)
+    daemon = Daemon(lambda: run_cycle(client, store, settings, SystemClock()), interval)
     try:
         return daemon.run()
     finally:
