@@ -9,6 +9,7 @@ clock is frozen at ``START`` and its rate limits are off unless a test says othe
 from __future__ import annotations
 
 import base64
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,9 @@ from tests.conformance.spec import shared_patched
 from tests.conformance.traffic import Exchange, TrafficRecorder
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+#: (operation, generation mode, status) -> requests: what the generated run sent.
+Counts = Counter[tuple[str, str, int]]
+GENERATED = pytest.StashKey[Counts]()
 WORKER = ("zdsync@ispnext.example", "demo-token")
 AGENT = ("ines@ispnext.example", "agent-token")
 
@@ -84,3 +88,20 @@ def assert_conforms(conformance: Conformance, exchange: Exchange, status: int) -
     assert exchange.status == status, f"{exchange}: {exchange.response_body[:300]!r}"
     problems = conformance.response_problems(exchange)
     assert problems == [], f"{exchange} does not conform:\n" + "\n".join(problems)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """How many generated requests ran, and what they were answered."""
+    counts = config.stash.get(GENERATED, None)
+    if not counts:
+        return
+    by_mode: dict[str, Counter[int]] = {}
+    for (_, mode, status), number in counts.items():
+        by_mode.setdefault(mode, Counter())[status] += number
+    operations = len({name for name, _, _ in counts})
+    terminalreporter.write_line(
+        f"conformance: {sum(counts.values())} generated requests over {operations} operations"
+    )
+    for mode, statuses in sorted(by_mode.items()):
+        spread = ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items()))
+        terminalreporter.write_line(f"  {mode}: {spread}")
