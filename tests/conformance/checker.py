@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from tests.conformance.overrides import Document, resolve
+from tests.conformance.patches import Document, resolve
 from tests.conformance.traffic import Exchange
 
 SPEC_HOST = "https://example.zendesk.com"

@@ -37,7 +37,7 @@ from schemathesis.checks import (
 
 from adapters.emulator import Emulator, RateLimits
 from tests.conformance.conftest import GENERATED, START, WORKER, Counts, basic, demo_scenario
-from tests.conformance.overrides import SERVED
+from tests.conformance.patches import SERVED
 from tests.conformance.spec import patched
 
 EXAMPLES = 10

@@ -27,6 +27,7 @@ from sync.clock import FixedClock
 from sync.config import Settings, load_settings
 from sync.errors import TicketConflict
 from sync.pull import pull
+from sync.records import NewTicket, TicketChange
 from tests.conformance.checker import Conformance, spec_path
 from tests.conformance.conftest import START, WORKER
 from tests.conformance.traffic import Exchange, TrafficRecorder
@@ -124,8 +125,6 @@ def test_the_push_steps_writes_send_only_requests_the_spec_allows(
     writer, recorder = client
     if not hasattr(writer, "update_ticket"):
         pytest.skip("the push step's writer (adapters/zendesk/writer.py) is not in this tree")
-    from sync.records import NewTicket, TicketChange
-
     shown = writer.show_ticket(1005, system_field_id=None)
     stamp = str(shown.raw["updated_at"])
     writer.update_ticket(
