@@ -174,6 +174,17 @@ OVERRIDES: tuple[Override, ...] = (
         ticket_bodies,
     ),
     Override(
+        "unassign-by-null",
+        "TicketUpdateInput types assignee_id as a non-null integer, so no update could clear "
+        "the assignee; the worker's hand-back to the ISPnext group alone sends assignee_id "
+        "null (found by test_requests' whole cycle). Not verified against a live account: "
+        "confirm before relying on it.",
+        "[rec] unassigned tickets carry assignee_id null and audits record null values "
+        "(reference notes section 3); [spec] Update Ticket documents no other way to clear "
+        "the field; architecture.md rule 1 ('fall back to the group alone').",
+        nullable("assignee_id", schemas=("TicketUpdateInput",)),
+    ),
+    Override(
         "error-answers",
         "The served operations declare no error answers at all. Their 4xx bodies are "
         "Zendesk's classic {error, description[, details][, max_count]}.",

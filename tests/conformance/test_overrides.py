@@ -136,6 +136,8 @@ EVIDENCE = {
     "job-results": Evidence("relaxes", "answer", answer(
         "GET", "/api/v2/job_statuses/V3-0f.json", 200, {"job_status": JOB})),
     "ticket-bodies": Evidence("tightens", "request", request("PUT", "/api/v2/tickets/28.json", {})),
+    "unassign-by-null": Evidence("relaxes", "request", request(
+        "PUT", "/api/v2/tickets/28.json", {"ticket": {"group_id": 100, "assignee_id": None}})),
     "error-answers": Evidence("relaxes", "answer", answer(
         "GET", "/api/v2/tickets/9.json", 404,
         {"error": "RecordNotFound", "description": "Not found"})),
