@@ -4,8 +4,9 @@ Every entry says what it changes, why, and where the real shape comes from. Sour
 as in ../shared/reference/zendesk-api.md ("the reference notes"): [rec] a recorded real
 answer, [doc] a developer.zendesk.com page, [spec] the spec contradicting itself, [3p] a
 real answer quoted by a third party. An override exists only because an answer or request
-of ours needs it: tests/conformance/test_overrides.py shows, for each one, a real-shaped
-sample that the official spec rejects and the patched spec accepts.
+of ours needs it, or because without it a broken answer would pass (the "tightening"
+ones): tests/conformance/test_overrides.py shows, for each, a sample the spec gets wrong
+without it (a real shape rejected, or a broken one accepted) and right with it.
 
 Known faults of the spec that need no override here, because nothing we serve or send
 touches them: the item schema of the incremental ticket *events* export points at metric
