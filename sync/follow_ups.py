@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from rules.actions import CreateFollowUp
-from sync.errors import ZendeskError
+from sync.errors import ZendeskError, ZendeskUnavailable
 from sync.merge import read_actions
 from sync.outcomes import PushReport
 from sync.ports import Clock, PushStore, ZendeskWriter
@@ -106,7 +106,7 @@ class FollowUps:
         try:
             created = self.zendesk.create_ticket(follow_up_request(entry, create, self.author_id))
         except ZendeskError as exc:
-            if getattr(exc, "maybe_applied", False):
+            if isinstance(exc, ZendeskUnavailable) and exc.maybe_applied:
                 # Keep the mark: the next attempt asks again with the same key and finds it.
                 self.report.errors.append(f"{entry.key}: follow-up ticket unanswered: {exc}")
                 log.error("%s: no answer creating the follow-up ticket: %s", entry.key, exc)

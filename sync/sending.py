@@ -24,7 +24,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sync.errors import TicketConflict, TicketNotFound, ZendeskError, ZendeskRejected
+from sync.errors import (
+    TicketConflict,
+    TicketNotFound,
+    ZendeskError,
+    ZendeskRejected,
+    ZendeskUnavailable,
+)
 from sync.merge import Merged, merge, needs_safe_update
 from sync.outcomes import PlannedChange, PushReport
 from sync.ports import PushStore, ZendeskWriter
@@ -136,31 +142,34 @@ class Sender:
             return
         try:
             answer = self.zendesk.update_ticket(change, system_field_id=self.system_field_id)
-        except TicketConflict as exc:
+        except ZendeskError as exc:
+            self._refused(ticket.id, keys, exc)
+            return
+        self.failures_in_a_row = 0
+        audits = [answer.audit] if answer.audit is not None else []
+        self.store.save_ticket(answer.ticket, audits)
+        audit_id = answer.audit.id if answer.audit is not None else None
+        for key in keys:
+            self.settle(Settlement(key, "applied", None, audit_id))
+
+    def _refused(self, ticket_id: int, keys: tuple[str, ...], exc: ZendeskError) -> None:
+        """What an update's error means for its entries (the table above)."""
+        if isinstance(exc, TicketConflict):
             self.again(
-                ticket.id, keys, f"409: an agent changed the ticket since it was read ({exc})"
+                ticket_id, keys, f"409: an agent changed the ticket since it was read ({exc})"
             )
-        except TicketNotFound as exc:
+        elif isinstance(exc, TicketNotFound):
             self._settle_all(keys, "skipped", f"the ticket was deleted ({exc})")
-        except ZendeskRejected as exc:
-            closed = exc.status == 422 and "closed" in exc.body.lower()
-            if closed:
-                self._settle_all(keys, "skipped", f"the ticket was closed meanwhile ({exc})")
-            else:
-                self._settle_all(keys, "failed", str(exc))
-        except ZendeskError as exc:  # ZendeskUnavailable: the retry policy gave up
-            if getattr(exc, "maybe_applied", False):
-                self.again(ticket.id, keys, f"no answer to the update, it may have landed ({exc})")
-                return
-            self._settle_all(keys, "failed", str(exc))
-            self._count_outage()
+        elif (
+            isinstance(exc, ZendeskRejected) and exc.status == 422 and "closed" in exc.body.lower()
+        ):
+            self._settle_all(keys, "skipped", f"the ticket was closed meanwhile ({exc})")
+        elif isinstance(exc, ZendeskUnavailable) and exc.maybe_applied:
+            self.again(ticket_id, keys, f"no answer to the update, it may have landed ({exc})")
         else:
-            self.failures_in_a_row = 0
-            audits = [answer.audit] if answer.audit is not None else []
-            self.store.save_ticket(answer.ticket, audits)
-            audit_id = answer.audit.id if answer.audit is not None else None
-            for key in keys:
-                self.settle(Settlement(key, "applied", None, audit_id))
+            self._settle_all(keys, "failed", str(exc))
+            if isinstance(exc, ZendeskUnavailable):  # the retry policy gave up
+                self._count_outage()
 
     def _count_outage(self) -> None:
         self.failures_in_a_row += 1
