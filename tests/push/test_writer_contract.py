@@ -36,7 +36,7 @@ class Writer(ZendeskReader, ZendeskWriter, Protocol):
 class World:
     zendesk: Writer
     #: An agent adds a note to a ticket (a change the worker has not seen).
-    agent_note: Callable[[int], None]
+    agent_note: Callable[[int], object]
 
 
 SCENARIO: dict[str, Any] = {
