@@ -94,12 +94,12 @@ class TicketWriter:
     def show_ticket(self, ticket_id: int, *, system_field_id: int | None) -> TicketRecord:
         url = f"{self.session.base_url}/api/v2/tickets/{ticket_id}.json"
         body = self._call(lambda: json_body(self.session.get(url)))
-        return _ticket(body, system_field_id, f"GET ticket {ticket_id}")
+        return _ticket(body, system_field_id, f"GET ticket {ticket_id}", wrote=False)
 
     def update_ticket(self, change: TicketChange, *, system_field_id: int | None) -> UpdatedTicket:
         body = self._call(lambda: self._update(change))
         where = f"PUT ticket {change.ticket_id}"
-        ticket = _ticket(body, system_field_id, where)
+        ticket = _ticket(body, system_field_id, where, wrote=True)
         raw_audit = body.get("audit") if isinstance(body, Mapping) else None
         if not isinstance(raw_audit, Mapping) or not raw_audit.get("events"):
             return UpdatedTicket(ticket, None)  # nothing changed: Zendesk recorded no audit
@@ -192,7 +192,9 @@ class TicketWriter:
         body = self._again_if_lost(send, resend=True, what="POST ticket")
         created = body.get("ticket") if isinstance(body, Mapping) else None
         if not isinstance(created, Mapping) or not isinstance(created.get("id"), int):
-            raise ZendeskUnavailable(f"POST ticket answered without a ticket id: {body!r:.200}")
+            raise ZendeskUnavailable(
+                f"POST ticket answered without a ticket id: {body!r:.200}", maybe_applied=True
+            )
         replayed = seen[-1].headers.get("x-idempotency-lookup") == "hit"
         return CreatedTicket(int(created["id"]), replayed=replayed)
 
@@ -211,12 +213,16 @@ class TicketWriter:
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
 
-def _ticket(body: Any, system_field_id: int | None, where: str) -> TicketRecord:
+def _ticket(body: Any, system_field_id: int | None, where: str, *, wrote: bool) -> TicketRecord:
+    """The answer's ticket. An unreadable one after a write still means the write was made
+    (Zendesk said 2xx): ``maybe_applied``, so the caller checks rather than sends again."""
     raw = body.get("ticket") if isinstance(body, Mapping) else None
     try:
         return parse_ticket(raw, system_field_id)
     except BadRecord as exc:
-        raise ZendeskUnavailable(f"{where}: the answer's ticket is unreadable: {exc}") from exc
+        raise ZendeskUnavailable(
+            f"{where}: the answer's ticket is unreadable: {exc}", maybe_applied=wrote
+        ) from exc
 
 
 def _bulk_payload(change: TicketChange) -> dict[str, Any]:

@@ -147,3 +147,14 @@ def test_a_creation_is_idempotent_even_when_its_answer_is_lost(
     assert (new.group_id, new.tags) == (100, ("zdsync_follow_up",))
     other = client.create_ticket(NewTicket("zdsync-k2", "s", "b", 1, 100))
     assert not other.replayed and other.ticket_id != created.ticket_id
+
+
+def test_an_unreadable_answer_to_an_update_says_it_may_have_been_applied(
+    client: ZendeskClient, emulator: Emulator
+) -> None:
+    emulator.faults.add(FaultRule(FaultKind.MISSING_FIELDS, method="PUT", nth=1))
+    before = client.show_ticket(HANDED, system_field_id=None)
+    with pytest.raises(ZendeskUnavailable, match="unreadable") as garbled:
+        client.update_ticket(note_change(HANDED, before.raw["updated_at"]), system_field_id=None)
+    assert garbled.value.maybe_applied
+    assert client.show_ticket(HANDED, system_field_id=None).updated_at > before.updated_at
