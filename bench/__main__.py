@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-SUITES: tuple[str, ...] = ("export", "emulator", "store", "rules", "decide")
+SUITES: tuple[str, ...] = ("export", "emulator", "store", "rules", "decide", "push")
 RESULTS = Path(__file__).with_name("results.json")
 
 

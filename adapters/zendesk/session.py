@@ -7,7 +7,8 @@ adapter:
     connection refused, DNS, connect timeout      -> ZendeskUnavailable
     read timeout / reset after a write was sent   -> ZendeskUnavailable(maybe_applied=True)
     429                                           -> ZendeskRateLimited(retry_after)
-    5xx, a 2xx body that is not JSON              -> ZendeskUnavailable
+    5xx, a 2xx body that is not JSON              -> ZendeskUnavailable (maybe_applied after
+                                                     a write: Zendesk said yes to it)
     409 / 404                                     -> TicketConflict / TicketNotFound
     other 4xx                                     -> ZendeskRejected
 
@@ -125,9 +126,12 @@ def check_response(response: requests.Response) -> None:
         try:
             response.json_body = orjson.loads(response.content)  # type: ignore[attr-defined]
         except orjson.JSONDecodeError as exc:
+            # Zendesk said yes to a write but we cannot read what it did: it may be applied.
+            wrote = (response.request.method or "GET").upper() not in _SAFE_METHODS
             raise ZendeskUnavailable(
                 f"{where}: {status} with a body that is not JSON ({len(response.content)} "
-                f"bytes, {response.headers.get('Content-Type', 'no content type')})"
+                f"bytes, {response.headers.get('Content-Type', 'no content type')})",
+                maybe_applied=wrote,
             ) from exc
 
 

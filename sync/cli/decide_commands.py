@@ -144,10 +144,18 @@ def render_explanation(document: Mapping[str, Any], names: Names) -> str:
         lines.append("Outbox: nothing queued for this ticket")
         return "\n".join(lines)
     rows = [
-        [e["key"], e["state"], str(e["attempts"]), _when(e["decided_at"]), e["last_error"] or ""]
+        [
+            e["key"],
+            e["state"],
+            str(e["attempts"]),
+            _when(e["decided_at"]),
+            _outcome(e),
+            e["last_error"] or "",
+        ]
         for e in entries
     ]
-    lines += ["Outbox:", table(("Key", "State", "Attempts", "Decided", "Last error"), rows)]
+    headers = ("Key", "State", "Attempts", "Decided", "Zendesk", "Last error")
+    lines += ["Outbox:", table(headers, rows)]
     return "\n".join(lines)
 
 
@@ -189,6 +197,16 @@ def _names(users: Sequence[UserRecord], settings: Settings) -> Names:
         return known.get(ident, f"{kind} {ident}") if ident is not None else ""
 
     return name
+
+
+def _outcome(entry: Mapping[str, Any]) -> str:
+    """What Zendesk gave back: the audit of the update, the follow-up ticket it created."""
+    parts = []
+    if entry["audit_id"]:
+        parts.append(f"audit {entry['audit_id']}")
+    if entry["created_ticket_id"]:
+        parts.append(f"new ticket #{entry['created_ticket_id']}")
+    return ", ".join(parts)
 
 
 def _entry_document(entry: OutboxEntry) -> dict[str, Any]:

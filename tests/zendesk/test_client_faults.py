@@ -136,3 +136,15 @@ def test_bad_credentials_are_a_refusal_naming_401(world: EmulatorWorld) -> None:
         world.reader.whoami()
     assert caught.value.status == 401
     assert "wrong" not in str(caught.value)
+
+
+def test_an_unreadable_yes_to_a_write_means_it_may_have_been_applied(world: EmulatorWorld) -> None:
+    fault(world, FaultKind.NON_JSON, method="PUT", path=r"/tickets/1$", first=1)
+    session = world.reader.session
+    url = f"{world.emulator.base_url}/api/v2/tickets/1.json"
+    body = {"ticket": {"comment": {"body": "checked", "public": False}}}
+    with pytest.raises(ZendeskUnavailable) as caught:
+        session.put(url, json=body)
+    assert caught.value.maybe_applied
+    comments = session.get(f"{url[:-5]}/comments.json").json()["comments"]
+    assert [c["body"] for c in comments][-1] == "checked"  # it was applied indeed
