@@ -2,8 +2,9 @@
 
 Starts the bundled emulator with the demo scenario (fixtures/scenarios/demo.yaml) on a free
 port, mirrors it into a fresh SQLite file under .demo/ with the demo configuration
-(fixtures/demo/zdsync.yaml), and shows what happened: the pull's figures, seed 000's List
-Mode, one ticket's View Mode, and the decisions the partner agreement requires.
+(fixtures/demo/zdsync.yaml), then runs the whole worker once and shows each step: the
+pull, seed 000's List Mode, the decisions the partner agreement requires, the updates pushed
+back to Zendesk (the emulator), a handed-back ticket's View Mode and the status.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from adapters.emulator import Emulator, Scenario
 from adapters.zendesk import ZendeskClient
 from sync.cli.commands import print_list, print_view, pull_with_progress
 from sync.cli.decide_commands import names_for, render_decisions
+from sync.cli.push_commands import render_push, render_status, status_document_for
 from sync.cli.wiring import store_for
 from sync.clock import SystemClock
 from sync.config import Settings, load_settings
 from sync.decide import decide
+from sync.push import push
 from sync.records import TicketQuery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,18 +76,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _run(settings: Settings, *, show_progress: bool) -> None:
     store = store_for(settings)
     client = ZendeskClient(settings.require_zendesk(), settings.sync)
+    clock = SystemClock()
     try:
         _banner("1. sync: mirror the partner groups' tickets and their audits")
         pull_with_progress(client, store, settings, refresh=True, show=show_progress)
         _banner("2. tickets: List Mode (seed 000), latest update first")
         print_list(store, settings, TicketQuery(), as_json=False)
+        names = names_for(store, settings)
+        _banner("3. decide: what the partner agreement requires, queued in the outbox")
+        print(render_decisions(decide(store, settings, clock), names))
+        _banner("4. push: one merged, conflict-safe update per ticket, each explained")
+        print(render_push(push(store, client, settings, clock), names))
         ticket = store.get_ticket(SHOWCASE_TICKET)
         if ticket is not None:
-            _banner(f"3. ticket {SHOWCASE_TICKET}: View Mode, every comment in order")
+            _banner(f"5. ticket {SHOWCASE_TICKET} now: handed back, with the worker's note")
             print_view(store, settings, ticket, as_json=False)
-        _banner("4. decide: what the partner agreement requires, queued in the outbox")
-        report = decide(store, settings, SystemClock())
-        print(render_decisions(report, names_for(store, settings)))
+        _banner("6. status: the outbox and the mirror")
+        print(render_status(status_document_for(store)))
     finally:
         client.close()
 

@@ -15,23 +15,20 @@ import base64
 import binascii
 import json
 import sys
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from sync.cli.decide_commands import Names, names_for
 from sync.cli.wiring import settings_from, store_for, zendesk_for
 from sync.clock import SystemClock
-from sync.config import Settings
 from sync.cycle import run_cycle
 from sync.errors import WorkerError
 from sync.listing import table
 from sync.outcomes import PlannedChange, PushReport
 from sync.ports import Zendesk
 from sync.pull import CURSOR_KEY, DIRECTORY_REFRESHED_KEY
-from sync.push import push
+from sync.push import PushingStore, push
 from sync.records import OutboxSummary, TicketChange
-
-Names = Callable[[str, int | None], str]
 
 
 def register(sub: Any) -> None:
@@ -63,7 +60,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     try:
         zendesk = cast(Zendesk, client)  # _Offline only in dry runs, which send nothing
         report = push(store, zendesk, settings, SystemClock(), dry_run=args.dry_run)
-        names = _names(store.load_directory().users, settings)
+        names = names_for(store, settings)
     finally:
         client.close()
         store.close()
@@ -80,7 +77,7 @@ def cmd_once(args: argparse.Namespace) -> int:
     client = zendesk_for(settings)
     try:
         report = run_cycle(client, store, settings, SystemClock(), dry_run=args.dry_run)
-        names = _names(store.load_directory().users, settings)
+        names = names_for(store, settings)
     finally:
         client.close()
         store.close()
@@ -96,16 +93,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=False)
     store = store_for(settings)
     try:
-        document = status_document(
-            store.outbox_summary(),
-            cursor=store.read_state(CURSOR_KEY),
-            directory_refreshed=store.read_state(DIRECTORY_REFRESHED_KEY),
-            waiting_for_audits=len(store.tickets_needing_audits()),
-        )
+        document = status_document_for(store)
     finally:
         store.close()
     print(json.dumps(document, indent=2) if args.json else render_status(document))
     return 0
+
+
+def status_document_for(store: PushingStore) -> dict[str, Any]:
+    return status_document(
+        store.outbox_summary(),
+        cursor=store.read_state(CURSOR_KEY),
+        directory_refreshed=store.read_state(DIRECTORY_REFRESHED_KEY),
+        waiting_for_audits=len(store.tickets_needing_audits()),
+    )
 
 
 def push_document(report: PushReport) -> dict[str, Any]:
@@ -243,17 +244,6 @@ def _change_document(change: TicketChange) -> dict[str, Any]:
         "additional_tags": list(change.additional_tags),
         "remove_tags": list(change.remove_tags),
     }
-
-
-def _names(users: Sequence[Any], settings: Settings) -> Names:
-    people = {user.id: user.name for user in users}
-    groups = {g.id: g.name for g in (*settings.ispnext_groups, *settings.partner_groups)}
-
-    def name(kind: str, ident: int | None) -> str:
-        known = people if kind == "user" else groups
-        return known.get(ident, f"{kind} {ident}") if ident is not None else ""
-
-    return name
 
 
 def _when(iso: str) -> str:

@@ -143,3 +143,17 @@ def test_the_token_never_reaches_logs_or_the_database(cli: Cli) -> None:
     assert token.encode() not in cli.database.read_bytes()
     for sidecar in cli.database.parent.glob(cli.database.name + "-*"):
         assert token.encode() not in sidecar.read_bytes()
+
+
+def test_the_demo_runs_the_whole_worker_on_embedded_defaults(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # `make demo` on a fresh machine: no credentials, no config, no database beforehand.
+    env = {k: v for k, v in cli.env.items() if not k.startswith(("ZENDESK_", "ZDSYNC_"))}
+    cli.env = env
+    result = cli.run("demo", "--dir", str(tmp_path / "demo"))
+    out = result.stdout
+    for step in ("1. sync", "2. tickets", "3. decide", "4. push", "5. ticket 1001", "6. status"):
+        assert f"=== {step}" in out
+    assert "12 decision(s): 12 were new" in out
+    assert "12 applied" in out and "3 follow-up ticket(s) created" in out
+    assert "[zdsync: hand back] Acme Networks had this ticket" in out
+    assert (tmp_path / "demo" / "zdsync.db").exists()
