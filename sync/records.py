@@ -175,6 +175,23 @@ class AuditBatch:
     audits: tuple[AuditRecord, ...]
     skipped: int = 0
 
+    def check(self) -> None:
+        """Raise ValueError unless every audit and event is filed under this ticket and the
+        audit it names (a store must never mix two tickets' histories)."""
+        for audit in self.audits:
+            if audit.ticket_id != self.ticket_id:
+                raise ValueError(
+                    f"audit {audit.id} belongs to ticket {audit.ticket_id}, "
+                    f"not to ticket {self.ticket_id}"
+                )
+            for event in audit.events:
+                if (event.audit_id, event.ticket_id) != (audit.id, audit.ticket_id):
+                    raise ValueError(
+                        f"event {event.id} names audit {event.audit_id} of ticket "
+                        f"{event.ticket_id}, but is filed under audit {audit.id} of ticket "
+                        f"{audit.ticket_id}"
+                    )
+
 
 @dataclass(frozen=True, slots=True)
 class TicketQuery:

@@ -132,7 +132,7 @@ class SqlStore:
         Raises ``LookupError`` when the ticket is not mirrored and ``ValueError`` when an
         audit or event names another ticket or audit than the one it is filed under.
         """
-        _check_batch(batch)
+        batch.check()
         audit_rows = [rows.audit_row(a) for a in batch.audits]
         event_rows = [rows.event_row(e) for a in batch.audits for e in a.events]
         with self._transaction("save_audits") as conn:
@@ -257,7 +257,7 @@ class SqlStore:
     def save_ticket(
         self, ticket: TicketRecord, audits: Sequence[AuditRecord] = (), *, all_audits: bool = False
     ) -> None:
-        _check_batch(AuditBatch(ticket.id, tuple(audits)))
+        AuditBatch(ticket.id, tuple(audits)).check()
         with self._transaction("save_ticket") as conn:
             pushes.save_ticket(
                 conn, ticket, audits, all_audits=all_audits, now=self._clock.now(),
@@ -301,22 +301,6 @@ def _fold(tickets: Sequence[TicketRecord]) -> list[TicketRecord]:
             else incoming
         )
     return list(latest.values())
-
-
-def _check_batch(batch: AuditBatch) -> None:
-    for audit in batch.audits:
-        if audit.ticket_id != batch.ticket_id:
-            raise ValueError(
-                f"save_audits: audit {audit.id} belongs to ticket {audit.ticket_id}, "
-                f"not to ticket {batch.ticket_id}"
-            )
-        for event in audit.events:
-            if (event.audit_id, event.ticket_id) != (audit.id, audit.ticket_id):
-                raise ValueError(
-                    f"save_audits: event {event.id} names audit {event.audit_id} of ticket "
-                    f"{event.ticket_id}, but is filed under audit {audit.id} of ticket "
-                    f"{audit.ticket_id}"
-                )
 
 
 def _next_seq(conn: Connection) -> int:

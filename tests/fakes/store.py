@@ -135,7 +135,7 @@ class FakeStore:
         return [i for _, i in flagged][:limit]
 
     def save_audits(self, batch: AuditBatch) -> None:
-        _check_batch(batch)
+        batch.check()
         with self._transaction() as state:
             mirrored = state.tickets.get(batch.ticket_id)
             if mirrored is None:
@@ -302,7 +302,7 @@ class FakeStore:
     def save_ticket(
         self, ticket: TicketRecord, audits: Sequence[AuditRecord] = (), *, all_audits: bool = False
     ) -> None:
-        _check_batch(AuditBatch(ticket.id, tuple(audits)))
+        AuditBatch(ticket.id, tuple(audits)).check()
         now = self._clock.now()
         with self._transaction() as state:
             before = state.tickets.get(ticket.id)
@@ -338,18 +338,3 @@ class FakeStore:
 
 def _by_id(items: Sequence[T], key: Callable[[T], int]) -> tuple[T, ...]:
     return tuple(sorted(items, key=key))
-
-
-def _check_batch(batch: AuditBatch) -> None:
-    for audit in batch.audits:
-        if audit.ticket_id != batch.ticket_id:
-            raise ValueError(
-                f"save_audits: audit {audit.id} belongs to ticket {audit.ticket_id}, "
-                f"not to ticket {batch.ticket_id}"
-            )
-        for event in audit.events:
-            if (event.audit_id, event.ticket_id) != (audit.id, audit.ticket_id):
-                raise ValueError(
-                    f"save_audits: event {event.id} is filed under audit {audit.id} of "
-                    f"ticket {audit.ticket_id} but names audit {event.audit_id}"
-                )
