@@ -12,14 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from rules.decision import Decision
 from sync.config import Settings
-from sync.decide import DecideReport, decide
+from sync.decide import DecideReport, decide, outbox_entry
 from sync.outcomes import PushReport
 from sync.ports import Clock, Zendesk
 from sync.pull import PullReport, pull
 from sync.push import PushingStore, push
-from sync.records import OutboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +55,9 @@ def run_cycle(
     """Pull, decide and push once."""
     pulled = pull(zendesk, store, settings, clock)
     decided = decide(store, settings, clock, dry_run=dry_run)
-    proposed = [_entry_of(line.decision, decided) for line in decided.lines if line.new]
+    # What a dry-run decide would have enqueued, planned along with what is pending.
+    proposed = [outbox_entry(line.decision, decided.now) for line in decided.lines if line.new]
     pushed = push(store, zendesk, settings, clock, dry_run=dry_run, proposed=proposed)
     report = CycleReport(pulled, decided, pushed)
     log.info("%s", report.summary())
     return report
-
-
-def _entry_of(decision: Decision, report: DecideReport) -> OutboxEntry:
-    """A decision as a dry-run decide would have enqueued it."""
-    return OutboxEntry(
-        key=decision.key,
-        ticket_id=decision.ticket_id,
-        rule=decision.rule,
-        actions=tuple(action.to_dict() for action in decision.actions),
-        facts=dict(decision.facts),
-        decided_at=report.now,
-    )

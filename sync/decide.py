@@ -241,7 +241,7 @@ def _evaluate(
             next_due[view.id] = engine.next_due(view, config, now)
         explainers: dict[int, Callable[[str], str]] = {}
         for decision in engine.decide(views, config, now):
-            entries.append(_entry(decision, now))
+            entries.append(outbox_entry(decision, now))
             ticket_id = decision.ticket_id
             if ticket_id not in explainers:
                 explainers[ticket_id] = _why(by_id[ticket_id], config, now)
@@ -261,7 +261,8 @@ def _why(view: TicketView, config: RulesConfig, now: datetime) -> Callable[[str]
     return lambda key: reasons().get(key, "")
 
 
-def _entry(decision: Decision, now: datetime) -> OutboxEntry:
+def outbox_entry(decision: Decision, now: datetime) -> OutboxEntry:
+    """A decision as the outbox keeps it, decided at ``now``."""
     return OutboxEntry(
         key=decision.key,
         ticket_id=decision.ticket_id,
