@@ -6,15 +6,16 @@ import argparse
 import json
 import sys
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from adapters.emulator import cli as emulator_cli
+from adapters.metrics import MetricsServer
 from adapters.store import schema_status, upgrade
 from sync.checks import FAIL, Check, check_database, check_zendesk
 from sync.cli.wiring import settings_from, store_for, zendesk_for
 from sync.clock import SystemClock
 from sync.config import Settings
-from sync.cycle import run_cycle
 from sync.fields import resolve_fields
 from sync.listing import (
     comments_of,
@@ -25,6 +26,7 @@ from sync.listing import (
     table,
     view_document,
 )
+from sync.metrics import CycleMetrics, measured_cycle
 from sync.ports import MirrorStore, ZendeskReader
 from sync.progress import ProgressBar
 from sync.pull import PullReport, pull
@@ -43,6 +45,15 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("run", help="daemon: a cycle every sync.interval_seconds until SIGTERM")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve Prometheus metrics on PORT at /metrics (and /healthz); off by default",
+    )
+    p.add_argument(
+        "--metrics-host", default="127.0.0.1", help="address for the metrics (%(default)s)"
+    )
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("tickets", help="List Mode: the mirrored tickets, latest update first")
@@ -113,10 +124,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = store_for(settings)
     client = zendesk_for(settings)
     interval = timedelta(seconds=settings.sync.interval_seconds)
-    daemon = Daemon(lambda: run_cycle(client, store, settings, SystemClock()), interval)
+    metrics = CycleMetrics()
+    job = partial(measured_cycle, client, store, settings, SystemClock(), metrics)
+    server = None
+    if args.metrics_port is not None:
+        server = MetricsServer(metrics.render, host=args.metrics_host, port=args.metrics_port)
+        server.start()
     try:
-        return daemon.run()
+        return Daemon(job, interval).run()
     finally:
+        if server is not None:
+            server.stop()
         client.close()
 
 
