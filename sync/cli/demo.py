@@ -10,6 +10,7 @@ back to Zendesk (the emulator), a handed-back ticket's View Mode and the status.
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ def register(sub: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if not args.verbose:
+        # Each step prints its own summary; the INFO log would say everything twice.
+        logging.getLogger().setLevel(logging.WARNING)
     scenario = Scenario.load(DEMO_SCENARIO)
     email, token = _demo_credentials(scenario)
     database = Path(args.dir) / "zdsync.db"
