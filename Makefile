@@ -12,7 +12,7 @@ export ZDSYNC_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/
 .PHONY: help install test lint typecheck unit demo bench clean
 
 help:
-	@echo "make demo   - mirror the bundled emulator's scenario into SQLite and show it"
+	@echo "make demo   - one whole cycle against the bundled emulator (no credentials needed)"
 	@echo "make test   - create .venv, then run ruff, mypy and pytest"
 	@echo "make bench  - performance figures (printed and written to bench/results.json)"
 	@echo "make clean  - remove .venv, caches and demo data"
