@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small workloads (smoke run)")
     parser.add_argument("--only", choices=SUITES, action="append", help="run only this suite")
+    parser.add_argument(
+        "--results", type=Path, default=RESULTS, metavar="FILE",
+        help="where the figures are written as JSON (default bench/results.json)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     results: dict[str, object] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -36,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         for key, value in figures.items():
             print(f"   {key:<44} {value}")
         results[name] = figures
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written to {RESULTS}")
+    args.results.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"written to {args.results}")
     return 0
 
 

@@ -27,8 +27,8 @@ from adapters.store import SqlStore, open_store, rows, schema
 from adapters.store.bulk import BulkUpserts
 from sync.clock import FixedClock
 from sync.config import GroupRef, Settings, SyncSettings
-from sync.decide import DecideReport, decide
-from sync.pull import WORKER_ID_KEY
+from sync.decide.step import DecideReport, decide
+from sync.pull.directory import WORKER_ID_KEY
 from sync.records import (
     AuditBatch,
     AuditRecord,

@@ -30,7 +30,7 @@ def run(quick: bool) -> dict[str, object]:
         [
             sys.executable,
             "-m",
-            "adapters.emulator",
+            "emulator",
             "--port",
             "0",
             "--frozen-clock",
@@ -95,7 +95,8 @@ def _export(session: requests.Session, base_url: str, *, parse: bool) -> dict[st
         else:
             head = response.content.split(b',"tickets":[', 1)[0]
             page = orjson.loads(head + b"}")
-            count += response.content.count(b'{"url":')
+            # Each exported ticket begins with its stamp (the emulator writes it first).
+            count += response.content.count(b'{"generated_timestamp":')
         size += len(response.content)
         requests_made += 1
         if page["end_of_stream"]:

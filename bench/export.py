@@ -64,7 +64,7 @@ def run(quick: bool) -> dict[str, object]:
 def emulator(tickets: int, partner: int) -> Iterator[tuple[str, str]]:
     spec = f"{tickets}:{partner}:{AUDITS_PER_PARTNER_TICKET}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.emulator", "--generate", spec, "--no-rate-limits",
+        [sys.executable, "-m", "emulator", "--generate", spec, "--no-rate-limits",
          "--port", "0"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -113,7 +113,7 @@ def measure_pull(url: str, token: str) -> dict[str, object]:
     from adapters.store import open_store
     from adapters.zendesk import ZendeskClient
     from sync.clock import SystemClock
-    from sync.pull import pull
+    from sync.pull.step import pull
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(url, token, Path(tmp) / "bench.db")

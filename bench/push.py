@@ -68,7 +68,7 @@ def scaled_world(blocks: int) -> dict[str, Any]:
 @contextmanager
 def emulator(scenario: Path) -> Iterator[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapters.emulator", "--scenario", str(scenario),
+        [sys.executable, "-m", "emulator", "--scenario", str(scenario),
          "--no-rate-limits", "--frozen-clock", "--start", START, "--port", "0"],
         stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
@@ -111,9 +111,9 @@ def _worker(url: str, database: Path) -> tuple[Any, Any, Any, Any]:
 
 
 def measure_merged_push(url: str, database: Path) -> dict[str, object]:
-    from sync.decide import decide
-    from sync.pull import pull
-    from sync.push import push
+    from sync.decide.step import decide
+    from sync.pull.step import pull
+    from sync.push.step import push
 
     settings, store, client, clock = _worker(url, database)
     try:

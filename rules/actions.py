@@ -92,7 +92,11 @@ class RemoveTags(_Serialised):
 @dataclass(frozen=True, slots=True)
 class CreateFollowUp(_Serialised):
     """Create a new ticket for ISPnext linked to ``source_ticket_id``, then add ``note``
-    (with ``{new_ticket}`` filled in) to the original as an internal note."""
+    (with ``{new_ticket}`` filled in) to the original as an internal note.
+
+    The new ticket is the customer's, as the original is: the original's requester and
+    organization, its priority and its value of the "System" field (``system_field_id``).
+    """
 
     type: ClassVar[str] = "create_follow_up"
     source_ticket_id: int
@@ -102,6 +106,13 @@ class CreateFollowUp(_Serialised):
     group_id: int | None
     note: str
     tags: tuple[str, ...] = ()
+    # Defaults: entries queued before these fields existed still read.
+    requester_id: int | None = None
+    organization_id: int | None = None
+    priority: str | None = None
+    system_field_id: int | None = None
+    #: Text, or a tuple for a multi-select field.
+    system_value: str | tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", _tag_set("create_follow_up", self.tags, empty=True))
@@ -143,7 +154,9 @@ _EXPECTED: dict[str, tuple[type, ...]] = {
     "int | None": (int, type(None)),
     "int": (int,),
     "str": (str,),
+    "str | None": (str, type(None)),
     "tuple[str, ...]": (tuple,),
+    "str | tuple[str, ...] | None": (str, tuple, type(None)),
 }
 
 

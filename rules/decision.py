@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from rules.actions import Action, Json, action_from_dict
+from rules.actions import Action, Json
 from rules.config import RulesConfig
 from rules.model import TicketView
 
@@ -42,19 +42,6 @@ class Decision:
             "actions": [action.to_dict() for action in self.actions],
             "facts": dict(self.facts),
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
-        """Read back ``to_dict``; ValueError naming the key for anything malformed."""
-        try:
-            key, rule, ticket_id = data["key"], data["rule"], data["ticket_id"]
-            actions = tuple(action_from_dict(item) for item in data["actions"])
-            facts = dict(data["facts"])
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"decision {data.get('key')!r}: missing or bad {error}") from None
-        if not (isinstance(key, str) and isinstance(rule, str) and isinstance(ticket_id, int)):
-            raise ValueError(f"decision {key!r}: key, rule and ticket_id have the wrong types")
-        return cls(key, rule, ticket_id, actions, facts)
 
 
 #: Why a rule fired or not, and the facts it looked at: computed when someone asks

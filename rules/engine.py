@@ -1,13 +1,15 @@
 """The engine: run every enabled rule over ticket views at an explicit ``now``.
 
 Pure: no clock, no I/O. ``decide`` is what a cycle calls; ``explain`` is what
-``zdsync explain TICKET`` prints; ``next_due`` is what the store keeps per ticket so a
+``zdsync explain TICKET`` prints; ``before_go_live`` is what a first run leaves alone;
+``next_due`` is what the store keeps per ticket so a
 cycle evaluates only tickets that changed or whose time has come.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from rules import follow_up, hand_back, submit_as_open, time_entry_note
@@ -45,6 +47,20 @@ def decide(views: Iterable[TicketView], config: RulesConfig, now: datetime) -> l
             if made:
                 decisions.extend(made)
     return decisions
+
+
+def before_go_live(
+    views: Iterable[TicketView], config: RulesConfig, now: datetime
+) -> list[Decision]:
+    """The decisions the rules would make for ``views`` if every change counted, but do
+    not make because what caused them came before go-live (``act_on_changes_since``):
+    what a first run leaves alone, for ``decide --dry-run`` to show."""
+    if config.act_on_changes_since is None:
+        return []
+    views = list(views)
+    made = {decision.key for decision in decide(views, config, now)}
+    everything = replace(config, act_on_changes_since=None)
+    return [d for d in decide(views, everything, now) if d.key not in made]
 
 
 def explain(view: TicketView, config: RulesConfig, now: datetime) -> list[Verdict]:

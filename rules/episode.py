@@ -33,29 +33,6 @@ class Episode(NamedTuple):
     ended_at: datetime | None = None
 
 
-def find_episodes(view: TicketView) -> tuple[Episode, ...]:
-    """Every partner episode of ``view``, oldest first, from its audits."""
-    partner_ids = view.directory.account.partner_group_ids
-    episodes: list[Episode] = []
-    for index, audit in enumerate(view.audits):
-        group = audit.changes.get("group_id")
-        if group is None or group.new == group.old:
-            continue
-        if episodes and episodes[-1].ended_at is None:
-            episodes[-1] = episodes[-1]._replace(ended_at=audit.created_at)
-        if isinstance(group.new, int) and group.new in partner_ids:
-            episodes.append(_begin(view, index, group.new, group.old))
-    return tuple(episodes)
-
-
-def current_episode(view: TicketView) -> Episode | None:
-    """The episode the ticket is in now: begun by the last audit that changed its group, if
-    that moved it into the partner group it is still in (a mirror without the latest audits
-    has none). The same as ``find_episodes(view)[-1]`` when that one has not ended."""
-    index = episode_start(view)
-    return None if index is None else episode_at(view, index)
-
-
 def episode_at(view: TicketView, index: int) -> Episode:
     """The episode begun by ``view.audits[index]``, an audit that moved the ticket into a
     partner group (as ``episode_start`` finds)."""

@@ -17,16 +17,15 @@ handing back ends the episode, and a ticket sent to a partner again starts a new
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from rules.actions import AddNote, Assign, Json
 from rules.config import HandBackConfig, RulesConfig
 from rules.decision import Decision, Facts, Finding, Rule, because, decision_key, no
 from rules.episode import Episode, episode_at, episode_start, total_after
 from rules.model import RESOLVED, TicketView, UserKind
-from rules.template import format_duration, render
+from rules.template import format_duration, format_time, render
 
 NAME = "hand_back"
 _NONE = timedelta()
@@ -92,14 +91,20 @@ def _decide(
     directory, account = view.directory, config.account
     settings = config.hand_back
     group = account.group_name(group_id)
+    partner = episode.group_id
+    agent = (
+        directory.name(agent_id)
+        if agent_id
+        else render(config.template("hand_back", "no_agent", partner), {"group": group})
+    )
     note = render(
-        settings.note,
+        config.template("hand_back", "note", partner),
         {
             "partner": account.group_name(episode.group_id),
             "group": group,
-            "agent": directory.name(agent_id) if agent_id else f"the group {group}",
+            "agent": agent,
             "assigner": directory.name(episode.started_by),
-            "since": _local(episode.started_at, settings),
+            "since": format_time(episode.started_at, config.time_zone),
             "duration": format_duration(spent),
             "minutes": int(spent.total_seconds() // 60),
             "limit": _limit(settings),
@@ -205,12 +210,6 @@ def _facts(
 def _limit(settings: HandBackConfig) -> str:
     text = format_duration(settings.after)
     return f"{text} of business hours" if settings.business_hours else text
-
-
-def _local(moment: datetime, settings: HandBackConfig) -> str:
-    hours = settings.business_hours
-    local = moment.astimezone(ZoneInfo(hours.timezone) if hours else UTC)
-    return f"{local.isoformat(' ', 'minutes')[:16]} {local.tzname()}"  # strftime is slower
 
 
 def _seconds(value: Json) -> str:

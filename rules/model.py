@@ -1,6 +1,6 @@
 """What the rules read: a ticket view, its audits in order, and the user directory.
 
-Everything is a frozen dataclass built by the caller (sync/views.py maps the mirror's
+Everything is a frozen dataclass built by the caller (sync/decide/views.py maps the mirror's
 records into it). Audit events arrive as Zendesk sends them, with ids as strings and
 tags as arrays; ``event_from_zendesk`` normalises them here, in one place, so a rule
 compares ``group_id`` changes as ints and tags as tuples whatever the wire format was.
@@ -132,6 +132,8 @@ class Directory:
     account: Account
     users: Mapping[int, User] = field(default_factory=dict)
     custom_statuses: Mapping[int, CustomStatus] = field(default_factory=dict)
+    #: Organization names by id (the customers, seed 000's "Entity").
+    organizations: Mapping[int, str] = field(default_factory=dict)
     _kinds: dict[int, UserKind] = field(init=False, repr=False, compare=False)
     _partner_group: dict[int, int] = field(init=False, repr=False, compare=False)
 
@@ -155,9 +157,16 @@ class Directory:
 
     @classmethod
     def build(
-        cls, account: Account, users: Iterable[User] = (), statuses: Iterable[CustomStatus] = ()
+        cls,
+        account: Account,
+        users: Iterable[User] = (),
+        statuses: Iterable[CustomStatus] = (),
+        *,
+        organizations: Mapping[int, str] | None = None,
     ) -> Directory:
-        return cls(account, {u.id: u for u in users}, {s.id: s for s in statuses})
+        return cls(
+            account, {u.id: u for u in users}, {s.id: s for s in statuses}, organizations or {}
+        )
 
     def kind(self, user_id: int | None) -> UserKind:
         return self._kinds.get(user_id, UserKind.OTHER)  # type: ignore[arg-type]  # None: OTHER
@@ -170,10 +179,19 @@ class Directory:
         return user is not None and user.is_light_agent
 
     def name(self, user_id: int | None) -> str:
-        if user_id is not None and user_id == self.account.worker_id:
+        """How notes name a user: their name in Zendesk; ``user #<id>`` when the directory
+        does not know them (agents can look that up), ``an unknown user`` without an id."""
+        if user_id is None:
+            return "an unknown user"
+        if user_id == self.account.worker_id:
             return "zdsync"
-        user = self.users.get(user_id) if user_id is not None else None
-        return user.name if user else f"user {user_id}"
+        user = self.users.get(user_id)
+        return user.name if user else f"user #{user_id}"
+
+    def organization_name(self, organization_id: int | None) -> str | None:
+        if organization_id is None:
+            return None
+        return self.organizations.get(organization_id, f"organization {organization_id}")
 
     def status_label(self, status: str | None, custom_status_id: int | None) -> str:
         """How agents see a status: the custom status's label, else the status capitalised."""
@@ -206,6 +224,11 @@ class TicketView:
     time_spent_total: int | None = None
     #: Other custom field values by field id (normalised like events: text or tuple).
     custom_fields: Mapping[int, Value] = field(default_factory=dict)
+    #: The customer: who asked, and their organization (seed 000's "Entity").
+    requester_id: int | None = None
+    organization_id: int | None = None
+    #: urgent, high, normal, low or None.
+    priority: str | None = None
 
     @property
     def category(self) -> str:

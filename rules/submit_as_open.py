@@ -9,7 +9,8 @@ When a partner user (full or light agent) made the ticket's last status change, 
 changed the status to anything but Open (with custom statuses: to a status whose category
 is not open), the status goes back to Open with an internal note naming the change, unless
 the ticket carries an exemption tag ("unless instructed otherwise"). ISPnext staff and the
-worker are never reverted, nor is a change a trigger made. Once per audit: the worker's
+worker are never reverted, nor is a change a trigger made, nor one made before go-live
+(``act_on_changes_since``). Once per audit: the worker's
 revert is then the last status change, so deciding again finds nothing.
 """
 
@@ -21,8 +22,9 @@ from functools import partial
 from rules.actions import AddNote, Json, SetStatus
 from rules.config import RulesConfig
 from rules.decision import Decision, Facts, Finding, Rule, because, decision_key, no
+from rules.go_live import before_go_live
 from rules.model import FINAL, Audit, FieldChange, TicketView, UserKind
-from rules.template import render
+from rules.template import format_time, render
 
 NAME = "submit_as_open"
 _NO_CHANGE = no("no status change since the ticket was created")
@@ -46,13 +48,21 @@ def submit_as_open(view: TicketView, config: RulesConfig, now: datetime) -> Find
     if found is None:
         return _NO_CHANGE
     audit, status, custom = found
-    why_not = _why_not(view, audit, status, custom)
+    why_not = _why_not(view, audit, status, custom) or _history(view, config, audit)
     if why_not is not None:
         return (), partial(_explained, why_not, view, audit, status, custom)
     facts = _facts(view, audit, status, custom)
     decision = _decide(view, config, audit, facts)
-    reason = f"{facts['new_status']} set by a partner user in audit {audit.id}"
-    return (decision,), because(reason, facts)
+    return (decision,), because(_set_by(view, config, audit, facts), facts)
+
+
+def _set_by(view: TicketView, config: RulesConfig, audit: Audit, facts: dict[str, Json]) -> str:
+    """``Pending set by Piet Acme (Acme IT, partner) at 2025-01-06 10:00 UTC``."""
+    directory = view.directory
+    partner = config.account.group_name(directory.partner_group_of(audit.author_id))
+    when = format_time(audit.created_at, config.time_zone)
+    name = directory.name(audit.author_id)
+    return f"{facts['new_status']} set by {name} ({partner}, partner user) at {when}"
 
 
 def _why_not(
@@ -60,8 +70,11 @@ def _why_not(
 ) -> str | None:
     """Why the ticket's last status change stands, or None if it goes back to Open."""
     kind = view.directory.kind(audit.author_id)
-    if kind is not UserKind.PARTNER:
+    if kind is UserKind.WORKER:
         return f"the last status change was made by {_NOT_PARTNER[kind]}"
+    if kind is not UserKind.PARTNER:
+        who = view.directory.name(audit.author_id)
+        return f"the last status change was made by {who}, {_NOT_PARTNER[kind]}"
     if (status is not None and status.via == "rule") or (
         custom is not None and custom.via == "rule"
     ):
@@ -70,6 +83,14 @@ def _why_not(
     if category == "open" or view.category == "open":
         return "the status is Open"
     return None
+
+
+def _history(view: TicketView, config: RulesConfig, audit: Audit) -> str | None:
+    """Why a status change from before go-live stands, or None if it came after."""
+    if config.acts_on(audit.created_at):
+        return None
+    by = view.directory.name(audit.author_id)
+    return before_go_live(config, "the last status change", audit.created_at, by)
 
 
 def _explained(
@@ -104,11 +125,12 @@ def _decide(
 ) -> Decision:
     settings = config.submit_as_open
     directory = view.directory
+    partner = directory.partner_group_of(audit.author_id)
     note = render(
-        settings.note,
+        config.template("submit_as_open", "note", partner),
         {
             "user": directory.name(audit.author_id),
-            "partner": config.account.group_name(directory.partner_group_of(audit.author_id)),
+            "partner": config.account.group_name(partner),
             "old": facts["old_status"],
             "new": facts["new_status"],
             "exempt_tag": settings.exempt_tags[0] if settings.exempt_tags else "",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import string
 from collections.abc import Collection, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 _FORMATTER = string.Formatter()
 
@@ -47,7 +48,17 @@ def render(template: str, values: Mapping[str, object]) -> str:
 
 
 def format_duration(duration: timedelta) -> str:
-    """A duration as support staff write it: ``45m``, ``2h 05m``, ``26h 10m``."""
+    """A duration as support staff write it: ``45m``, ``2h 05m``; from a day on in days and
+    hours, ``3 d 4 h``: nobody reads ``76h 10m`` at a glance."""
     minutes = max(0, duration.days * 1440 + duration.seconds // 60)
     hours, minutes = divmod(minutes, 60)
+    if hours >= 24:
+        return "%d d %d h" % divmod(hours, 24)  # noqa: UP031 (faster)
     return "%dh %02dm" % (hours, minutes) if hours else "%dm" % minutes  # noqa: UP031 (faster)
+
+
+def format_time(moment: datetime, zone: str = "UTC") -> str:
+    """An instant as the notes show it, in ``zone`` and labelled with it:
+    ``2025-01-06 10:00 CET``."""
+    local = moment.astimezone(UTC if zone == "UTC" else ZoneInfo(zone))
+    return f"{local.isoformat(' ', 'minutes')[:16]} {local.tzname()}"  # strftime is slower

@@ -1,142 +1,31 @@
-"""What the daemon has done, as Prometheus metrics (text exposition format 0.0.4).
+"""A cycle, measured: ``measured_cycle`` runs one and tells every observer what it did.
 
-``CycleMetrics`` accumulates counters from each cycle's report and keeps the store's gauges
-as they were after the cycle (read by the daemon's thread, so a scrape never touches the
-database); ``render`` gives the text a Prometheus server scrapes from
-``zdsync run --metrics-port PORT`` at ``/metrics``. Alert on
-``time() - zdsync_last_success_timestamp_seconds`` growing, on
-``zdsync_outbox_entries{state="failed"}`` and on ``zdsync_cycle_failures_total``.
+The observers (``sync.ports.CycleObserver``) are the daemon's Prometheus metrics
+(``adapters.metrics``), its health check (``sync.health``) and the webhook notifier
+(``adapters.notify``); they receive plain figures (``sync.figures.CycleFigures``), read
+after the cycle, so a scrape or a health probe never waits for a running cycle. An
+observer that raises is logged; the cycle's result stands.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
 from sync.config import Settings
 from sync.cycle import CycleReport, run_cycle
-from sync.ports import Clock, Zendesk
-from sync.push import PushingStore
+from sync.errors import WorkerError
+from sync.figures import CycleFigures
+from sync.ports import Clock, CycleObserver, Zendesk
+from sync.pull.step import CAUGHT_UP_KEY
+from sync.push.step import PushingStore
+from sync.stopping import Stopping
 
-#: (name, type, help) of every metric, in the order they are written.
-METRICS = (
-    ("zdsync_cycles_total", "counter", "Cycles run (pull, decide, push)."),
-    ("zdsync_cycle_failures_total", "counter", "Cycles that failed or left work undone."),
-    ("zdsync_last_cycle_timestamp_seconds", "gauge", "When the last cycle ended (unix time)."),
-    ("zdsync_last_success_timestamp_seconds", "gauge", "When a cycle last ended without failure."),
-    ("zdsync_last_cycle_duration_seconds", "gauge", "How long the last cycle took."),
-    ("zdsync_tickets_exported_total", "counter", "Tickets read from the incremental export."),
-    ("zdsync_tickets_mirrored_total", "counter", "Exported tickets kept in the mirror."),
-    ("zdsync_bad_records_total", "counter", "Records from Zendesk logged and skipped."),
-    ("zdsync_decisions_total", "counter", "New decisions queued, by rule."),
-    ("zdsync_push_outcomes_total", "counter", "Outbox entries settled by push, by outcome."),
-    ("zdsync_follow_up_tickets_total", "counter", "Maintenance / Change Request tickets created."),
-    ("zdsync_outbox_entries", "gauge", "Outbox entries by state, when scraped."),
-    ("zdsync_audits_pending", "gauge", "Mirrored tickets waiting for their audits."),
-)
-
-
-@dataclass
-class CycleMetrics:
-    """Counters from cycle reports; thread-safe (the daemon writes, the scraper reads)."""
-
-    cycles: int = 0
-    failures: int = 0
-    last_end: float | None = None
-    last_success: float | None = None
-    last_duration: float | None = None
-    counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=Counter)
-    outbox: Mapping[str, int] = field(default_factory=dict)
-    audits_pending: int | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(
-        self,
-        report: CycleReport,
-        *,
-        ended: float,
-        duration: float,
-        outbox: Mapping[str, int],
-        audits_pending: int,
-    ) -> None:
-        with self._lock:
-            self.outbox, self.audits_pending = dict(outbox), audits_pending
-            self.cycles += 1
-            self.failures += report.failed
-            self.last_end, self.last_duration = ended, duration
-            if not report.failed:
-                self.last_success = ended
-            self._add("zdsync_tickets_exported_total", report.pull.exported)
-            self._add("zdsync_tickets_mirrored_total", report.pull.kept)
-            self._add("zdsync_bad_records_total", report.pull.skipped)
-            for line in report.decide.lines:
-                if line.new:
-                    self._add("zdsync_decisions_total", 1, rule=line.decision.rule)
-            for outcome, count in report.push.outcomes.items():
-                self._add("zdsync_push_outcomes_total", count, outcome=outcome)
-            self._add("zdsync_follow_up_tickets_total", report.push.follow_ups_created)
-
-    def failed_cycle(self, *, ended: float, duration: float) -> None:
-        """A cycle that raised (an outage, a bug): counted, no report to read."""
-        with self._lock:
-            self.cycles += 1
-            self.failures += 1
-            self.last_end, self.last_duration = ended, duration
-
-    def _add(self, name: str, amount: int, **labels: str) -> None:
-        self.counters[(name, tuple(sorted(labels.items())))] += amount
-
-    def render(self) -> str:
-        """The exposition text."""
-        with self._lock:
-            values: dict[str, list[tuple[str, float]]] = {
-                "zdsync_cycles_total": [("", self.cycles)],
-                "zdsync_cycle_failures_total": [("", self.failures)],
-            }
-            for name, stamp in (
-                ("zdsync_last_cycle_timestamp_seconds", self.last_end),
-                ("zdsync_last_success_timestamp_seconds", self.last_success),
-                ("zdsync_last_cycle_duration_seconds", self.last_duration),
-            ):
-                if stamp is not None:
-                    values[name] = [("", stamp)]
-            for (name, labels), amount in sorted(self.counters.items()):
-                values.setdefault(name, []).append((_labels(dict(labels)), amount))
-            values["zdsync_outbox_entries"] = [
-                (_labels({"state": state}), n) for state, n in sorted(self.outbox.items())
-            ]
-            if self.audits_pending is not None:
-                values["zdsync_audits_pending"] = [("", self.audits_pending)]
-        return _exposition(values)
-
-
-def _labels(labels: Mapping[str, str]) -> str:
-    if not labels:
-        return ""
-    escaped = (f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
-    return "{" + ",".join(escaped) + "}"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _exposition(values: Mapping[str, list[tuple[str, float]]]) -> str:
-    lines = []
-    for name, kind, text in METRICS:
-        samples = values.get(name)
-        if not samples:
-            continue
-        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
-        lines += [f"{name}{labels} {_number(value)}" for labels, value in samples]
-    return "\n".join(lines) + "\n"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+log = logging.getLogger(__name__)
 
 
 def measured_cycle(
@@ -144,20 +33,93 @@ def measured_cycle(
     store: PushingStore,
     settings: Settings,
     clock: Clock,
-    metrics: CycleMetrics,
+    observers: Sequence[CycleObserver],
+    *,
+    dry_run: bool = False,
+    stop: Stopping | None = None,
 ) -> CycleReport:
-    """One cycle, its figures recorded in ``metrics`` whether it succeeds or raises."""
+    """One cycle; its figures go to ``observers`` whether it succeeds or raises."""
     started = time.perf_counter()
     try:
-        report = run_cycle(zendesk, store, settings, clock)
-    except BaseException:
-        metrics.failed_cycle(ended=clock.now().timestamp(), duration=time.perf_counter() - started)
+        report = run_cycle(zendesk, store, settings, clock, dry_run=dry_run, stop=stop)
+    except BaseException as exc:
+        figures = _raised(exc, store, clock.now(), time.perf_counter() - started, dry_run)
+        _tell(observers, figures)
         raise
-    metrics.record(
-        report,
-        ended=clock.now().timestamp(),
-        duration=time.perf_counter() - started,
-        outbox=store.outbox_summary().counts,
-        audits_pending=len(store.tickets_needing_audits()),
-    )
+    _tell(observers, figures_of(report, store, clock.now(), time.perf_counter() - started))
     return report
+
+
+def figures_of(
+    report: CycleReport, store: PushingStore, ended: datetime, duration: float
+) -> CycleFigures:
+    """What a finished cycle did, with the store's state after it."""
+    push = report.push
+    decisions = Counter(line.decision.rule for line in report.decide.lines if line.new)
+    problems = [*report.pull.errors, report.decide.problem, push.problem, *push.errors]
+    first_problem = next((p for p in problems if p), None)
+    if first_problem is None and push.failed:
+        first_problem = f"{push.failed} outbox entr(ies) failed"
+    figures = CycleFigures(
+        ended=ended,
+        duration_seconds=duration,
+        failed=report.failed,
+        error=first_problem,
+        dry_run=push.dry_run,
+        exported=report.pull.exported,
+        mirrored=report.pull.kept,
+        bad_records=report.pull.skipped,
+        decisions=dict(decisions),
+        push_outcomes=dict(push.outcomes),
+        follow_ups_created=push.follow_ups_created,
+        applied=tuple(push.applied),
+        push_errors=tuple(e for e in (push.problem, *push.errors) if e),
+    )
+    return _with_store_state(figures, store)
+
+
+def _raised(
+    exc: BaseException, store: PushingStore, ended: datetime, duration: float, dry_run: bool
+) -> CycleFigures:
+    """A cycle that raised (an outage, a bug): no report to read."""
+    error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    figures = CycleFigures(
+        ended=ended, duration_seconds=duration, failed=True, error=error, dry_run=dry_run
+    )
+    return _with_store_state(figures, store)
+
+
+def _with_store_state(figures: CycleFigures, store: PushingStore) -> CycleFigures:
+    """Add the outbox, the audits waiting, the unreadable tickets and the export lag;
+    leave them out when the store cannot be read (the cycle's own failure then says why)."""
+    try:
+        outbox = dict(store.outbox_summary().counts)
+        audits_pending = len(store.tickets_needing_audits())
+        unreadable = len(store.unreadable_tickets())
+        caught_up = store.read_state(CAUGHT_UP_KEY)
+    except WorkerError as exc:
+        log.warning("metrics: the store could not be read after the cycle: %s", exc)
+        return figures
+    return replace(
+        figures,
+        outbox=outbox,
+        audits_pending=audits_pending,
+        unreadable_tickets=unreadable,
+        export_lag_seconds=_lag(caught_up, figures.ended),
+    )
+
+
+def _lag(caught_up_to: str | None, now: datetime) -> float | None:
+    """Seconds the mirror trails Zendesk (``CAUGHT_UP_KEY``); None before any pull."""
+    if caught_up_to is None:
+        return None
+    return max(0.0, (now - datetime.fromisoformat(caught_up_to)).total_seconds())
+
+
+def _tell(observers: Sequence[CycleObserver], figures: CycleFigures) -> None:
+    for observer in observers:
+        try:
+            observer.cycle_ended(figures)
+        except Exception:
+            # Metrics, health or a webhook must never turn a cycle into a failure.
+            log.exception("metrics: %s failed on the cycle's figures", type(observer).__name__)

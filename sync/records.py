@@ -42,12 +42,34 @@ class TicketRecord:
     created_at: datetime
     updated_at: datetime
     #: Changes on every update, including system updates; the export is ordered by it.
-    generated_timestamp: int
+    #: Only the incremental export sends it: a ticket read from any other answer (show,
+    #: show_many, an update's or a creation's answer) has None [reference notes, section 1].
+    generated_timestamp: int | None
     raw: JsonObject = field(repr=False, compare=False)
 
     @property
     def deleted(self) -> bool:
         return self.status == "deleted"
+
+    def supersedes(self, stored: TicketRecord) -> bool:
+        """Whether this version of the ticket replaces ``stored`` in the mirror.
+
+        The export and the answers to our writes race: an export page read before our
+        update may be saved after its answer, and an answer may arrive after an agent's
+        newer change was exported. The newer ``updated_at`` wins (it strictly increases
+        with every change an update records); at an equal ``updated_at`` a system update
+        may still have changed the ticket, which only ``generated_timestamp`` shows, so a
+        lower stamp loses when both are known. A deleted ticket's tombstone keeps the last
+        ``updated_at``, so it is judged by its stamp alone. ``SqlStore`` says the same in
+        SQL (adapters/store/versions.py); the store contract suite checks they agree.
+        """
+        mine, theirs = self.generated_timestamp, stored.generated_timestamp
+        not_older_stamp = mine is None or theirs is None or mine >= theirs
+        if self.deleted:
+            return not_older_stamp
+        if self.updated_at != stored.updated_at:
+            return self.updated_at > stored.updated_at
+        return not_older_stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,18 +175,34 @@ class Directory:
 
 
 @dataclass(frozen=True, slots=True)
-class ExportPage:
-    """One page of the cursor-based incremental ticket export, already parsed.
+class UnreadableTicket:
+    """A ticket Zendesk sent that could not be read (missing fields, an unknown status):
+    its id, and why. The pull remembers it and reads it again on its own until it can;
+    the store adds since when (``since``), when it was last met unreadable (``last_seen``)
+    and how often it was read again on its own and was still unreadable (``tries``)."""
 
-    ``skipped`` counts records that could not be parsed (logged with their id by the
-    adapter); ``after_cursor`` is where the next request resumes, and is present on the
-    last page too (``end_of_stream``).
+    ticket_id: int
+    reason: str
+    since: datetime | None = None
+    tries: int = 0
+    last_seen: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPage:
+    """One page of the cursor-based incremental export, already parsed.
+
+    ``skipped`` counts the records that could not be parsed (logged by the adapter);
+    ``unreadable`` names those of them whose id could be read, with the reason, so the
+    cursor never moves past a ticket silently. ``after_cursor`` is where the next request
+    resumes, and is present on the last page too (``end_of_stream``).
     """
 
     tickets: tuple[TicketRecord, ...]
     after_cursor: str | None
     end_of_stream: bool
     skipped: int = 0
+    unreadable: tuple[UnreadableTicket, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +342,9 @@ class UpdatedTicket:
 
 @dataclass(frozen=True, slots=True)
 class NewTicket:
-    """A ticket the worker creates (a Maintenance / Change Request follow-up).
+    """A ticket the worker creates (a Maintenance / Change Request follow-up), on behalf of
+    the customer: ``requester_id`` and ``organization_id`` are the original's, the worker is
+    the submitter and the author of the first comment.
 
     ``idempotency_key`` goes out as the ``Idempotency-Key`` header: the same key and body
     again (within Zendesk's two hours) return the ticket created the first time.
@@ -319,6 +359,11 @@ class NewTicket:
     tags: tuple[str, ...] = ()
     #: Zendesk's external id of the new ticket, to find it by hand (``?external_id=``).
     external_id: str | None = None
+    requester_id: int | None = None
+    organization_id: int | None = None
+    priority: str | None = None
+    #: (field id, value) of the custom fields to set, e.g. the original's "System".
+    custom_fields: tuple[tuple[int, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +372,10 @@ class CreatedTicket:
     #: Zendesk answered from its idempotency store: the ticket was created by an earlier
     #: request with the same key (``x-idempotency-lookup: hit``).
     replayed: bool = False
+    #: The new ticket and its creation audit as the answer shows them, for the mirror (None
+    #: when the answer's are unreadable: the next pull reads them).
+    ticket: TicketRecord | None = None
+    audit: AuditRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)

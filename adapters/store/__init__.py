@@ -5,7 +5,7 @@
 ``schema_status(url)`` tells where a database's schema stands.
 """
 
-from adapters.store.engine import open_store, schema_status, store_engine, upgrade
+from adapters.store.engine import open_store, schema_status, store_engine, upgrade, url_problems
 from adapters.store.migrations import SchemaStatus
 from adapters.store.repository import SqlStore
 
@@ -16,4 +16,5 @@ __all__ = [
     "schema_status",
     "store_engine",
     "upgrade",
+    "url_problems",
 ]

@@ -16,20 +16,22 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, ColumnElement, Connection, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.store.codec import dumps
 from adapters.store.schema import UtcDateTime
 
 Convert = Callable[[Any], Any]
+#: (the table, its ``excluded`` pseudo-table) -> the condition of an upsert's update.
+Condition = Callable[[Table, Any], ColumnElement[bool]]
 
 
 class BulkUpserts:
     """Compiled upserts, per dialect, table, inserted columns and updated columns."""
 
     def __init__(self) -> None:
-        self._compiled: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], _Compiled] = {}
+        self._compiled: dict[tuple[Any, ...], _Compiled] = {}
 
     def upsert(
         self,
@@ -38,18 +40,25 @@ class BulkUpserts:
         rows: Sequence[dict[str, Any]],
         *,
         update: Sequence[str],
+        only_if: Condition | None = None,
+        keep_when_null: Sequence[str] = (),
     ) -> None:
         """Insert ``rows``; rows whose key exists get the ``update`` columns overwritten.
 
-        Every row must have a value for every column of the statement (the keys of the
-        first row)."""
+        ``only_if(table, excluded)``: overwrite only where this holds (else the stored row
+        stays as it is); ``keep_when_null``: of the ``update`` columns, those that keep the
+        stored value when the incoming one is NULL. Every row must have a value for every
+        column of the statement (the keys of the first row)."""
         if not rows:
             return
         names = tuple(rows[0])
-        key = (conn.dialect.name, table.name, names, tuple(update))
+        key = (conn.dialect.name, table.name, names, tuple(update), only_if, tuple(keep_when_null))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _compile(conn, table, list(names), update)
+            compiled = _compile(
+                conn, table, list(names), update, only_if=only_if, keep_when_null=keep_when_null
+            )
+            self._compiled[key] = compiled
         conn.exec_driver_sql(compiled.sql, [compiled.parameters(row) for row in rows])
 
 
@@ -76,7 +85,15 @@ class _Compiled:
         return dict(zip(self._names, values, strict=True))
 
 
-def _compile(conn: Connection, table: Table, names: list[str], update: Sequence[str]) -> _Compiled:
+def _compile(
+    conn: Connection,
+    table: Table,
+    names: list[str],
+    update: Sequence[str],
+    *,
+    only_if: Condition | None,
+    keep_when_null: Sequence[str],
+) -> _Compiled:
     dialect = conn.dialect
     if dialect.name == "sqlite":
         stmt: Any = sqlite.insert(table)
@@ -85,9 +102,15 @@ def _compile(conn: Connection, table: Table, names: list[str], update: Sequence[
     else:
         raise NotImplementedError(f"the store supports sqlite and postgresql, not {dialect.name}")
     keys = [c.name for c in table.primary_key.columns]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={name: stmt.excluded[name] for name in update}
-    )
+    excluded = stmt.excluded
+    values = {
+        name: func.coalesce(excluded[name], table.c[name])
+        if name in keep_when_null
+        else excluded[name]
+        for name in update
+    }
+    where = only_if(table, excluded) if only_if is not None else None
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=values, where=where)
     compiled = stmt.compile(dialect=dialect, column_keys=names)
     order = list(compiled.positiontup or []) if dialect.positional else list(compiled.params)
     converters = [_converter(table.c[name].type, dialect.name) for name in order]

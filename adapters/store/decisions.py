@@ -139,7 +139,11 @@ def schedule(conn: Connection, next_due: Mapping[int, datetime | None], bulk: Bu
 
 
 def read_outbox(
-    conn: Connection, *, states: Collection[str] | None, ticket_id: int | None
+    conn: Connection,
+    *,
+    states: Collection[str] | None,
+    ticket_id: int | None,
+    keys: Collection[str] | None = None,
 ) -> list[OutboxEntry]:
     """Entries, oldest decision first (then in the order they were enqueued)."""
     query = select(_O)
@@ -149,8 +153,14 @@ def read_outbox(
         query = query.where(_O.c.state.in_(sorted(states)))
     if ticket_id is not None:
         query = query.where(_O.c.ticket_id == ticket_id)
-    result = conn.execute(query.order_by(_O.c.decided_at, _O.c.id)).mappings()
-    return [_entry(row) for row in result]
+    if keys is None:
+        result = conn.execute(query.order_by(_O.c.decided_at, _O.c.id)).mappings()
+        return [_entry(row) for row in result]
+    found: list[tuple[Any, ...]] = []
+    for chunk in chunks(sorted(set(keys))):
+        rows = conn.execute(query.where(_O.c.key.in_(chunk))).mappings()
+        found += [((row["decided_at"], row["id"]), _entry(row)) for row in rows]
+    return [entry for _, entry in sorted(found, key=lambda pair: pair[0])]
 
 
 def settle(
@@ -161,14 +171,16 @@ def settle(
     error: str | None,
     audit_id: int | None,
     created_ticket_id: int | None,
+    attempt: bool = True,
     now: datetime,
 ) -> None:
-    """Record one attempt's outcome. Ids already known are kept when none is given: a
-    follow-up ticket created by an earlier attempt must not be forgotten by a later one."""
+    """Record one attempt's outcome (counted unless ``attempt`` is false). Ids already
+    known are kept when none is given: a follow-up ticket created by an earlier attempt
+    must not be forgotten by a later one."""
     check_state(state, f"settle {key!r}")
     values: dict[str, Any] = {
         "state": state,
-        "attempts": _O.c.attempts + 1,
+        "attempts": _O.c.attempts + (1 if attempt else 0),
         "last_error": error,
         "updated_at": now,
     }

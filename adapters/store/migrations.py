@@ -1,12 +1,17 @@
 """The schema's version: where the database stands against the Alembic scripts.
 
-Alembic owns the schema; the scripts live in ``alembic/`` at the project root. These
-functions run Alembic in-process on a connection we open, so the user's logging setup is
-left alone and the URL (with its password) never passes through an ini file.
+Alembic owns the schema; the scripts live in ``alembic/`` at the project root. A normal
+(non-editable) install ships them as data files under ``<prefix>/share/zdsync/alembic``
+(pyproject.toml, ``[tool.setuptools.data-files]``); a checkout or an editable install uses
+the project's folder. These functions run Alembic in-process on a connection we open, so
+the user's logging setup is left alone and the URL (with its password) never passes
+through an ini file.
 """
 
 from __future__ import annotations
 
+import sysconfig
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -15,12 +20,36 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, inspect
 
 from adapters.store import schema
 
-#: The project's Alembic directory (env.py, versions/); the package is installed editable.
-SCRIPTS = Path(__file__).resolve().parents[2] / "alembic"
+#: Where a non-editable install puts the scripts, below its data prefix.
+INSTALLED_SCRIPTS = Path("share", "zdsync", "alembic")
+
+
+def locate_scripts(checkout: Path | None = None, data_dirs: Sequence[Path] | None = None) -> Path:
+    """The Alembic directory (env.py, versions/): the checkout's, else the installed copy
+    below one of ``data_dirs`` (the install schemes' data prefixes: the venv's or the
+    system's, and the user's).
+
+    Falls back to the checkout's path, so a missing copy fails with Alembic's own message
+    naming it.
+    """
+    checkout = checkout or Path(__file__).resolve().parents[2] / "alembic"
+    if data_dirs is None:
+        schemes = (sysconfig.get_default_scheme(), sysconfig.get_preferred_scheme("user"))
+        data_dirs = [Path(sysconfig.get_path("data", scheme)) for scheme in schemes]
+    for candidate in (checkout, *(data / INSTALLED_SCRIPTS for data in data_dirs)):
+        # Both files, not just a folder named alembic: beside an installed package,
+        # parents[2] is site-packages, where the alembic library itself lives.
+        if (candidate / "env.py").is_file() and (candidate / "versions").is_dir():
+            return candidate
+    return checkout
+
+
+#: The Alembic directory this process uses.
+SCRIPTS = locate_scripts()
 
 SchemaState = Literal["fresh", "behind", "current", "ahead", "foreign"]
 
@@ -68,10 +97,9 @@ def read_status(conn: Connection, scripts: Path = SCRIPTS) -> SchemaStatus:
     return SchemaStatus(current, head, "behind" if current in known else "ahead")
 
 
-def run_upgrade(engine: Engine, scripts: Path = SCRIPTS) -> None:
-    """Run every pending migration on ``engine``, in one transaction where the database
-    allows it (both SQLite and PostgreSQL have transactional DDL)."""
+def run_upgrade(conn: Connection, scripts: Path = SCRIPTS) -> None:
+    """Run every pending migration on ``conn`` inside its transaction (both SQLite and
+    PostgreSQL have transactional DDL); the caller commits."""
     config = alembic_config(scripts)
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")

@@ -102,7 +102,9 @@ tickets = Table(
     Column("tags", _json(nullable=False), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("generated_timestamp", BigInteger, nullable=False),
+    # The export's stamp of the newest exported version; NULL for a ticket only ever read
+    # from other answers (they carry none). A newer version from a write answer keeps it.
+    Column("generated_timestamp", BigInteger),
     Column("raw", _json(nullable=False), nullable=False),
     # NULL: no audit fetch pending; else when the export first asked for one.
     Column("audits_pending_since", UtcDateTime),
@@ -248,6 +250,20 @@ ticket_due = Table(
     Column("ticket_id", BigInteger, primary_key=True, autoincrement=False),
     Column("next_due_at", UtcDateTime, nullable=False),
     Index(None, "next_due_at"),
+)
+
+# Tickets Zendesk sent that could not be read (missing fields, an unknown status): the
+# export's cursor moves past them, so they are remembered here and read again on their own
+# (GET /tickets/{id}) until they can be read, or are gone (issue 8 defect 3).
+unreadable_tickets = Table(
+    "unreadable_tickets",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("reason", Text, nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    # Reads on its own that still found it unreadable.
+    Column("tries", Integer, nullable=False),
 )
 
 #: The directory's tables, replaced together by ``save_directory``.

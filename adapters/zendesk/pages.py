@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from adapters.zendesk.parse import BadRecord, parse_ticket
 from adapters.zendesk.retry import RequestPacer
 from adapters.zendesk.session import ZendeskSession, json_body
-from sync.errors import ZendeskUnavailable
-from sync.records import ExportPage, TicketRecord
+from sync.errors import PaginationLoop, ZendeskUnavailable
+from sync.records import ExportPage, TicketRecord, UnreadableTicket
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +77,41 @@ def parse_export_page(body: Any, system_field_id: int | None) -> ExportPage:
         )
     tickets: list[TicketRecord] = []
     skipped = 0
+    unreadable: list[UnreadableTicket] = []
     for raw in body["tickets"]:
         try:
             tickets.append(parse_ticket(raw, system_field_id))
         except BadRecord as exc:
             skipped += 1
-            log.warning("skipping exported %s", exc)
+            if _readable_id(exc.record_id):
+                unreadable.append(UnreadableTicket(exc.record_id, exc.reason))
+                log.warning("skipping exported %s; it is read again on its own", exc, extra={
+                    "step": "pull", "ticket_id": exc.record_id, "error": "BadRecord"})  # fmt: skip
+            else:
+                # Nothing to read it again by: say all that is known, so it can be found.
+                log.error("skipping exported %s; it cannot be read again (%s)", exc, _known(raw),
+                          extra={"step": "pull", "error": "BadRecord"})  # fmt: skip
     after = body.get("after_cursor")
     return ExportPage(
         tickets=tuple(tickets),
         after_cursor=after if isinstance(after, str) and after else None,
         end_of_stream=body.get("end_of_stream") is True,
         skipped=skipped,
+        unreadable=tuple(unreadable),
     )
+
+
+def _readable_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _known(raw: Any) -> str:
+    """What a record without a usable id still tells: its keys and when it changed."""
+    if not isinstance(raw, Mapping):
+        return f"a {type(raw).__name__}, not an object"
+    when = {k: raw[k] for k in ("updated_at", "generated_timestamp", "url") if k in raw}
+    shown = ", ".join(f"{k}={v!r}" for k, v in when.items())
+    return f"keys: {_keys(raw) or 'none'}" + (f"; {shown}" if shown else "")
 
 
 def _keys(body: Any) -> str:
@@ -108,8 +130,9 @@ def audit_pages(
 
     Zendesk sends ``links.next`` even on the last page: the loop stops on
     ``meta.has_more``, never on a missing link (zendesk-api.md section 7). A cursor the
-    server already gave means it would loop: that raises, so the listing is retried or the
-    ticket stays flagged for the next run rather than half-read.
+    server already gave means it would loop: that raises ``PaginationLoop`` (not retried:
+    the same request would loop again), and the ticket stays flagged for the next run
+    rather than half-read.
     """
     url = session.base_url + AUDITS_PATH.format(ticket_id=ticket_id)
     params: dict[str, str | int] = {"page[size]": AUDIT_PAGE_SIZE}
@@ -125,7 +148,7 @@ def audit_pages(
         if not (isinstance(meta, Mapping) and meta.get("has_more") is True):
             return audits
         if not isinstance(after, str) or not after or after in seen:
-            raise ZendeskUnavailable(
+            raise PaginationLoop(
                 f"ticket {ticket_id}: audits pagination repeats or lacks its cursor ({after!r})"
             )
         seen.add(after)

@@ -9,6 +9,7 @@ adapter:
     429                                           -> ZendeskRateLimited(retry_after)
     5xx, a 2xx body that is not JSON              -> ZendeskUnavailable (maybe_applied after
                                                      a write: Zendesk said yes to it)
+    401 / 403                                     -> ZendeskAccessDenied
     409 / 404                                     -> TicketConflict / TicketNotFound
     other 4xx                                     -> ZendeskRejected
 
@@ -22,6 +23,7 @@ pass through untouched.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,10 +34,12 @@ import urllib3
 from sync.errors import (
     TicketConflict,
     TicketNotFound,
+    ZendeskAccessDenied,
     ZendeskRateLimited,
     ZendeskRejected,
     ZendeskUnavailable,
 )
+from sync.ports import ApiObserver
 
 #: Zendesk's documented default when a 429 carries no usable Retry-After.
 DEFAULT_RETRY_AFTER = 60.0
@@ -46,13 +50,27 @@ _HINTS = {
     403: " (the worker's user lacks a permission: the export needs an admin)",
 }
 _BODY_PREVIEW = 500
+_ERRORS: dict[int, type[ZendeskRejected]] = {
+    401: ZendeskAccessDenied,
+    403: ZendeskAccessDenied,
+    404: TicketNotFound,
+    409: TicketConflict,
+}
 
 
 class ZendeskSession(requests.Session):
     """A requests session bound to one Zendesk base URL with a default timeout."""
 
-    def __init__(self, base_url: str, *, timeout: float, user_agent: str) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        user_agent: str,
+        observer: ApiObserver | None = None,
+    ) -> None:
         super().__init__()
+        self.observer = observer
         self.base_url = base_url.rstrip("/")
         self.zenpy_origin = "https://" + urlsplit(self.base_url).netloc
         self.timeout = timeout
@@ -73,9 +91,30 @@ class ZendeskSession(requests.Session):
         try:
             response = super().request(method, url, *args, **kwargs)
         except requests.RequestException as exc:
+            self._observe(method, url, "error")
             raise _unavailable(method.upper(), url, exc) from exc
+        self._observe(method, url, str(response.status_code))
         check_response(response)
         return response
+
+    def _observe(self, method: str, url: str, status: str) -> None:
+        if self.observer is not None:
+            self.observer.api_request(method.upper(), endpoint_of(url), status)
+
+
+#: Path segments that name one object: numbers, and the ids of job statuses.
+_ID_SEGMENT = re.compile(r"^\d+$")
+
+
+def endpoint_of(url: str) -> str:
+    """The endpoint a URL asks, with its ids as ``{id}`` (a metric label of bounded
+    cardinality): ``/api/v2/tickets/{id}/audits``."""
+    segments = urlsplit(url).path.removesuffix(".json").split("/")
+    named = [
+        "{id}" if _ID_SEGMENT.match(part) or (n and segments[n - 1] == "job_statuses") else part
+        for n, part in enumerate(segments)
+    ]
+    return "/".join(named) or "/"
 
 
 def zenpy_account(base_url: str) -> tuple[str, str] | None:
@@ -119,7 +158,7 @@ def check_response(response: requests.Response) -> None:
         raise ZendeskUnavailable(f"{where}: {status} {_preview(response)}")
     if status >= 400:
         body = _preview(response)
-        error_class = {409: TicketConflict, 404: TicketNotFound}.get(status, ZendeskRejected)
+        error_class = _ERRORS.get(status, ZendeskRejected)
         hint = _HINTS.get(status, "")
         raise error_class(f"{where}: {status} {body}{hint}", status=status, body=body)
     if status != 204 and response.content:

@@ -10,13 +10,15 @@
   together through ``job_statuses/show_many`` until they finish, and each ticket's outcome
   is read from the results (a failed ticket does not fail the job: zenpy #477).
 - ``create_ticket``: ``POST /api/v2/tickets.json`` through the session, because zenpy has
-  no per-request headers and the ``Idempotency-Key`` must go out with it.
+  no per-request headers and the ``Idempotency-Key`` must go out with it; the answer's
+  ticket and audit come back for the mirror.
 - ``show_ticket``: the ticket as raw JSON, for re-pulls.
 
 Every request runs under the one retry policy. A write without an answer
-(``maybe_applied``) is never retried blindly there; here two writes are safe to send again
-and are: a creation (same ``Idempotency-Key``, same body: Zendesk returns the first
-ticket) and a note-less update_many change (adding or removing tags twice equals once).
+(``maybe_applied``) is never retried blindly; two writes are safe to send again and the
+policy is told so (``resend_lost``): a creation (same ``Idempotency-Key``, same body:
+Zendesk returns the first ticket) and a note-less update_many change (adding or removing
+tags twice equals once).
 """
 
 from __future__ import annotations
@@ -27,17 +29,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
 import orjson
 import requests
 from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Ticket
 
-from adapters.zendesk.parse import BadRecord, parse_audit, parse_ticket
+from adapters.zendesk.new_ticket import created_records, new_ticket_payload
+from adapters.zendesk.parse import BadRecord, JobStatus, parse_audit, parse_job_status, parse_ticket
 from adapters.zendesk.retry import Sleep
 from adapters.zendesk.session import ZendeskSession, json_body
-from sync.errors import ZendeskUnavailable
+from sync.errors import TicketUnreadable, ZendeskUnavailable
 from sync.records import (
     BulkResult,
     CreatedTicket,
@@ -48,8 +51,13 @@ from sync.records import (
 )
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-Call = Callable[[Callable[[], Any]], Any]
+
+
+class Call(Protocol):
+    """The client's retry policy around one request (``ZendeskClient._call``)."""
+
+    def __call__(self, fetch: Callable[[], Any], *, resend_lost: bool = False) -> Any: ...
+
 
 #: Zendesk's limit on tickets per update_many job and on ids per show_many.
 MAX_MANY = 100
@@ -57,7 +65,6 @@ MAX_MANY = 100
 POLL_WAITS = (0.5, 1.0, 2.0, 3.0, 5.0)
 POLL_TIMEOUT = 300.0
 _JSON = {"Content-Type": "application/json"}
-_DONE = frozenset({"completed", "failed", "killed"})
 
 
 class TicketWriter:
@@ -67,13 +74,11 @@ class TicketWriter:
         zenpy: Zenpy,
         *,
         call: Call,
-        max_attempts: int,
         sleep: Sleep = time.sleep,
     ) -> None:
         self.session = session
         self.zenpy = zenpy
         self._call = call
-        self._max_attempts = max_attempts
         self._sleep = sleep
         self._answers = threading.local()
         session.hooks["response"].append(self._remember)
@@ -107,10 +112,12 @@ class TicketWriter:
             audit, skipped = parse_audit(raw_audit, change.ticket_id)
         except BadRecord as exc:
             log.warning("%s: the answer's audit is unreadable (%s); the next pull reads it",
-                        where, exc)  # fmt: skip
+                        where, exc, extra={"step": "push", "ticket_id": change.ticket_id,
+                                           "error": "BadRecord"})  # fmt: skip
             return UpdatedTicket(ticket, None)
         for reason in skipped:
-            log.info("%s: skipping event: %s", where, reason)
+            log.info("%s: skipping event: %s", where, reason,
+                     extra={"step": "push", "ticket_id": change.ticket_id})  # fmt: skip
         return UpdatedTicket(ticket, audit)
 
     def _update(self, change: TicketChange) -> Any:
@@ -147,16 +154,16 @@ class TicketWriter:
         def send() -> Any:
             return json_body(self.session.put(url, params=params, data=payload, headers=_JSON))
 
-        body = self._again_if_lost(send, resend=resend, what=f"update_many of {len(ids)}")
+        body = self._call(send, resend_lost=resend)
         job = body.get("job_status") if isinstance(body, Mapping) else None
         if not isinstance(job, Mapping) or not isinstance(job.get("id"), str):
             raise ZendeskUnavailable(f"update_many answered without a job_status: {body!r:.200}")
         return str(job["id"])
 
-    def _wait_for(self, job_ids: list[str]) -> dict[str, Mapping[str, Any]]:
+    def _wait_for(self, job_ids: list[str]) -> dict[str, JobStatus]:
         """Poll the jobs (up to 100 per request) until every one is done."""
         url = f"{self.session.base_url}/api/v2/job_statuses/show_many.json"
-        done: dict[str, Mapping[str, Any]] = {}
+        done: dict[str, JobStatus] = {}
         waited, polls = 0.0, 0
         while True:
             waiting = [job for job in job_ids if job not in done]
@@ -164,8 +171,8 @@ class TicketWriter:
                 params = {"ids": ",".join(waiting[start : start + MAX_MANY])}
                 body = self._call(partial(self._get, url, params))
                 for status in _statuses(body):
-                    if status.get("status") in _DONE and status.get("id") in job_ids:
-                        done[str(status["id"])] = status
+                    if status.done and status.id in job_ids:
+                        done[status.id] = status
             if len(done) == len(job_ids):
                 return done
             if waited >= POLL_TIMEOUT:
@@ -178,9 +185,11 @@ class TicketWriter:
     def _get(self, url: str, params: Mapping[str, str]) -> Any:
         return json_body(self.session.get(url, params=params))
 
-    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+    def create_ticket(
+        self, ticket: NewTicket, *, system_field_id: int | None = None
+    ) -> CreatedTicket:
         url = f"{self.session.base_url}/api/v2/tickets.json"
-        payload = orjson.dumps({"ticket": _new_ticket_payload(ticket)})
+        payload = orjson.dumps({"ticket": new_ticket_payload(ticket)})
         headers = {**_JSON, "Idempotency-Key": ticket.idempotency_key}
         seen: list[requests.Response] = []
 
@@ -189,28 +198,15 @@ class TicketWriter:
             seen.append(response)
             return json_body(response)
 
-        body = self._again_if_lost(send, resend=True, what="POST ticket")
+        body = self._call(send, resend_lost=True)
         created = body.get("ticket") if isinstance(body, Mapping) else None
         if not isinstance(created, Mapping) or not isinstance(created.get("id"), int):
             raise ZendeskUnavailable(
                 f"POST ticket answered without a ticket id: {body!r:.200}", maybe_applied=True
             )
         replayed = seen[-1].headers.get("x-idempotency-lookup") == "hit"
-        return CreatedTicket(int(created["id"]), replayed=replayed)
-
-    def _again_if_lost(self, send: Callable[[], T], *, resend: bool, what: str) -> T:
-        """``send`` under the retry policy; when its answer was lost and sending it again is
-        safe (``resend``), again, up to the policy's number of attempts."""
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                result: T = self._call(send)
-            except ZendeskUnavailable as exc:
-                if not (resend and exc.maybe_applied) or attempt == self._max_attempts:
-                    raise
-                log.warning("%s: no answer (%s); sending it again, which is safe", what, exc)
-                continue
-            return result
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        record, audit = created_records(body, int(created["id"]), system_field_id)
+        return CreatedTicket(int(created["id"]), replayed, record, audit)
 
 
 def _ticket(body: Any, system_field_id: int | None, where: str, *, wrote: bool) -> TicketRecord:
@@ -220,9 +216,10 @@ def _ticket(body: Any, system_field_id: int | None, where: str, *, wrote: bool) 
     try:
         return parse_ticket(raw, system_field_id)
     except BadRecord as exc:
-        raise ZendeskUnavailable(
-            f"{where}: the answer's ticket is unreadable: {exc}", maybe_applied=wrote
-        ) from exc
+        raise TicketUnreadable(
+            f"{where}: the answer's ticket is unreadable: {exc}", reason=exc.reason,
+            maybe_applied=wrote,
+        ) from exc  # fmt: skip
 
 
 def _bulk_payload(change: TicketChange) -> dict[str, Any]:
@@ -236,34 +233,29 @@ def _bulk_payload(change: TicketChange) -> dict[str, Any]:
     return payload
 
 
-def _new_ticket_payload(ticket: NewTicket) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "subject": ticket.subject,
-        "comment": {"body": ticket.body, "public": False, "author_id": ticket.author_id},
-        "tags": list(ticket.tags),
-    }
-    if ticket.group_id is not None:
-        payload["group_id"] = ticket.group_id
-    if ticket.external_id is not None:
-        payload["external_id"] = ticket.external_id
-    return payload
-
-
-def _statuses(body: Any) -> list[Mapping[str, Any]]:
+def _statuses(body: Any) -> list[JobStatus]:
+    """The readable job statuses of an answer; an unreadable one is logged and polled again."""
     listed = body.get("job_statuses") if isinstance(body, Mapping) else None
     if not isinstance(listed, list):
         raise ZendeskUnavailable(f"job_statuses answered without a list: {body!r:.200}")
-    return [status for status in listed if isinstance(status, Mapping)]
+    statuses: list[JobStatus] = []
+    for raw in listed:
+        try:
+            statuses.append(parse_job_status(raw))
+        except BadRecord as exc:
+            log.warning("skipping %s; it is polled again", exc,
+                        extra={"step": "push", "error": "BadRecord"})  # fmt: skip
+    return statuses
 
 
-def _job_results(job_id: str, ids: list[int], status: Mapping[str, Any]) -> list[BulkResult]:
-    if status.get("status") != "completed":
-        why = f"job {status.get('status')}: {status.get('message')}"
+def _job_results(job_id: str, ids: list[int], status: JobStatus) -> list[BulkResult]:
+    if status.status != "completed":
+        why = f"job {status.status}: {status.message}"
         return [BulkResult(ticket_id, False, why, job_id) for ticket_id in ids]
     by_id: dict[int, Mapping[str, Any]] = {}
-    for result in status.get("results") or ():
-        if isinstance(result, Mapping) and isinstance(result.get("id"), int):
-            by_id[result["id"]] = result
+    for listed in status.results:
+        if isinstance(listed.get("id"), int):
+            by_id[listed["id"]] = listed
     outcomes: list[BulkResult] = []
     for ticket_id in ids:
         result = by_id.get(ticket_id)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
-from datetime import timedelta
-from functools import partial
 from typing import Any
 
-from adapters.emulator import cli as emulator_cli
-from adapters.metrics import MetricsServer
 from adapters.store import schema_status, upgrade
-from sync.checks import FAIL, Check, check_database, check_zendesk
-from sync.cli.wiring import settings_from, store_for, zendesk_for
-from sync.clock import SystemClock
-from sync.config import Settings
-from sync.fields import resolve_fields
-from sync.listing import (
+from emulator import cli as emulator_cli
+from sync.checks import Check, check_database, check_zendesk
+from sync.cli.clocks import clock_for
+from sync.cli.daemon import cmd_run
+from sync.cli.documents import check_document, pull_document, schema_document
+from sync.cli.listing import (
     comments_of,
     list_rows,
     render_list,
@@ -26,12 +24,18 @@ from sync.listing import (
     table,
     view_document,
 )
-from sync.metrics import CycleMetrics, measured_cycle
-from sync.ports import MirrorStore, ZendeskReader
-from sync.progress import ProgressBar
-from sync.pull import PullReport, pull
+from sync.cli.progress import ProgressBar
+from sync.cli.usage import UsageError, non_negative_int, port_number
+from sync.cli.wiring import exclusive, settings_from, store_for, zendesk_for
+from sync.config import Settings, database_url
+from sync.errors import StoreError, StoreUnreachable, StoreUnusable
+from sync.fields import resolve_fields
+from sync.ports import Clock, MirrorStore, ZendeskReader
+from sync.pull.step import PullReport, pull
 from sync.records import TicketQuery, TicketRecord
-from sync.scheduler import Daemon
+from sync.stopping import Stopping, exit_code, run_stoppable
+
+log = logging.getLogger("zdsync")
 
 
 def register(sub: Any) -> None:
@@ -42,12 +46,13 @@ def register(sub: Any) -> None:
         help="re-read users, groups and fields now (otherwise hourly)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print what the pull did as JSON")
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("run", help="daemon: a cycle every sync.interval_seconds until SIGTERM")
     p.add_argument(
         "--metrics-port",
-        type=int,
+        type=port_number,
         metavar="PORT",
         help="serve Prometheus metrics on PORT at /metrics (and /healthz); off by default",
     )
@@ -60,11 +65,23 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--group", action="append", default=[], help="partner group name or id (repeatable)"
     )
-    p.add_argument("--state", choices=("open", "closed", "all"), default="all")
     p.add_argument(
-        "--limit", type=int, default=100, help="show at most N tickets (default 100; 0: all)"
+        "--state",
+        choices=("open", "closed", "all"),
+        default="all",
+        help="open: still underway; closed: solved, closed or deleted; all (default)",
     )
-    p.add_argument("--json", action="store_true", help="JSON instead of a table")
+    p.add_argument(
+        "--limit",
+        type=non_negative_int,
+        default=100,
+        metavar="N",
+        help="show at most N tickets (default 100; 0: all)",
+    )
+    p.add_argument(
+        "--json", action="store_true",
+        help='JSON instead of a table: {"tickets": [...], "truncated": bool, "limit": N}',
+    )  # fmt: skip
     p.set_defaults(handler=cmd_tickets)
 
     p = sub.add_parser("ticket", help="View Mode: one ticket with all its comments")
@@ -73,10 +90,21 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_ticket)
 
     p = sub.add_parser("check", help="check database, credentials, groups and fields")
+    p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("db", help="database schema: upgrade or status")
-    p.add_argument("action", choices=("upgrade", "status"))
+    p = sub.add_parser(
+        "db",
+        help="database schema: upgrade or status",
+        description="The database schema (Alembic migrations). Needs only the database URL "
+        "(ZDSYNC_DATABASE_URL): no config file, no Zendesk credentials.",
+    )
+    p.add_argument(
+        "action",
+        choices=("upgrade", "status"),
+        help="upgrade: migrate the schema to this version's; status: where it stands",
+    )
+    p.add_argument("--json", action="store_true", help="the schema's state as JSON")
     p.set_defaults(handler=cmd_db)
 
     p = sub.add_parser(
@@ -90,59 +118,47 @@ def register(sub: Any) -> None:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=True)
-    store = store_for(settings)
-    client = zendesk_for(settings)
+    clock = clock_for(args)
+    store = store_for(settings, clock)
+    stopping = Stopping()
+    client = zendesk_for(settings, stopping=stopping)
     try:
-        report = pull_with_progress(
-            client, store, settings, refresh=args.refresh_directory,
-            show=not args.no_progress and not args.quiet,
-        )  # fmt: skip
+        with exclusive(store, "sync"):
+            report = run_stoppable(
+                lambda: pull_with_progress(
+                    client, store, settings, clock, refresh=args.refresh_directory,
+                    show=not args.no_progress and not args.quiet, stop=stopping,
+                ),
+                stopping,
+            )  # fmt: skip
     finally:
         client.close()
-    return 1 if report.errors else 0
+    if args.json:  # in text, the pull's summary and each error are its log lines
+        print(json.dumps(pull_document(report), indent=2))
+    return exit_code(stopping, failed=bool(report.errors or report.stopped))
 
 
 def pull_with_progress(
-    reader: ZendeskReader, store: MirrorStore, settings: Settings, *, refresh: bool, show: bool
+    reader: ZendeskReader,
+    store: MirrorStore,
+    settings: Settings,
+    clock: Clock,
+    *,
+    refresh: bool,
+    show: bool,
+    stop: Stopping | None = None,
 ) -> PullReport:
-    bar = ProgressBar(sys.stderr, tty=sys.stderr.isatty()) if show else None
-    try:
-        report = pull(
-            reader, store, settings, SystemClock(), refresh_directory=refresh, observer=bar
+    if not show:
+        return pull(reader, store, settings, clock, refresh_directory=refresh, stop=stop)
+    with ProgressBar(sys.stderr, tty=sys.stderr.isatty()) as bar:
+        return pull(
+            reader, store, settings, clock, refresh_directory=refresh, observer=bar, stop=stop
         )
-    finally:
-        if bar is not None:
-            bar.finish()
-    print(f"sync: {report.summary()}")
-    for error in report.errors:
-        print(f"  error: {error}", file=sys.stderr)
-    return report
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, need_zendesk=True)
-    store = store_for(settings)
-    client = zendesk_for(settings)
-    interval = timedelta(seconds=settings.sync.interval_seconds)
-    metrics = CycleMetrics()
-    job = partial(measured_cycle, client, store, settings, SystemClock(), metrics)
-    server = None
-    if args.metrics_port is not None:
-        server = MetricsServer(metrics.render, host=args.metrics_host, port=args.metrics_port)
-        server.start()
-    try:
-        return Daemon(job, interval).run()
-    finally:
-        if server is not None:
-            server.stop()
-        client.close()
 
 
 def cmd_tickets(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=False)
     store = store_for(settings)
-    if args.limit < 0:
-        raise SystemExit("zdsync: --limit must be 0 (all) or more")
     query = TicketQuery(
         group_ids=_group_ids(settings, args.group),
         state=None if args.state == "all" else args.state,
@@ -167,7 +183,7 @@ def print_list(
     more = shown is not None and len(rows) > shown
     rows = rows[:shown] if shown is not None else rows
     if as_json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps({"tickets": rows, "truncated": more, "limit": shown}, indent=2))
     elif rows:
         print(render_list(rows))
         cut = f" (the latest {shown}; --limit N or --limit 0 for more)" if more else ""
@@ -186,7 +202,7 @@ def _group_ids(settings: Settings, wanted: list[str]) -> tuple[int, ...]:
             ids.append(by_name[item.casefold()])
         else:
             names = ", ".join(g.name for g in settings.partner_groups)
-            raise SystemExit(f"zdsync: --group {item!r} is not a partner group ({names})")
+            raise UsageError(f"--group {item!r} is not a partner group ({names})")
     return tuple(ids)
 
 
@@ -236,20 +252,31 @@ def _view(store: MirrorStore, settings: Settings, ticket: TicketRecord) -> dict[
 
 def cmd_check(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=True)
-    checks = [check_database(lambda: _describe_database(settings))]
+    unusable: list[StoreError] = []
+    checks = [check_database(lambda: _describe_database(settings, unusable))]
     client = zendesk_for(settings)
     try:
         checks += check_zendesk(client, settings)
     finally:
         client.close()
-    print(_check_table(checks))
-    failed = sum(1 for c in checks if c.level == FAIL)
-    print(f"\n{len(checks) - failed} of {len(checks)} check(s) passed")
-    return 1 if failed else 0
+    document = check_document(checks)
+    if args.json:
+        print(json.dumps(document, indent=2))
+    else:
+        print(_check_table(checks))
+        print(f"\n{document['passed']} of {len(checks)} check(s) passed")
+    if unusable:  # ZDSYNC_DATABASE_URL is wrong, or its server down: a configuration problem
+        return 2
+    return 0 if document["ok"] else 1
 
 
-def _describe_database(settings: Settings) -> str:
-    store_for(settings)  # raises StoreError when unreachable or behind
+def _describe_database(settings: Settings, unusable: list[StoreError]) -> str:
+    """The schema's state; a database that cannot be opened is noted in ``unusable``."""
+    try:
+        store_for(settings).close()  # raises StoreError when unusable, unreachable or behind
+    except (StoreUnusable, StoreUnreachable) as exc:
+        unusable.append(exc)
+        raise
     return schema_status(settings.database_url).describe()
 
 
@@ -258,10 +285,13 @@ def _check_table(checks: list[Check]) -> str:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    settings = settings_from(args, need_zendesk=False)
+    # Only the database URL: a migration job (docker-compose's `migrate`) has no config file.
+    url = database_url(os.environ)
     if args.action == "upgrade":
-        status = upgrade(settings.database_url)
-        print(f"database upgraded: {status.describe()}")
+        status = upgrade(url)
+        said = f"database upgraded: {status.describe()}"
     else:
-        print(schema_status(settings.database_url).describe())
+        status = schema_status(url)
+        said = status.describe()
+    print(json.dumps(schema_document(status), indent=2) if args.json else said)
     return 0

@@ -11,15 +11,15 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sync.cli.wiring import settings_from, store_for
-from sync.clock import FixedClock, SystemClock
+from sync.cli.clocks import clock_for
+from sync.cli.listing import table, when
+from sync.cli.wiring import dry_run, exclusive, settings_from, store_for
 from sync.config import Settings
-from sync.decide import DecideReport, TicketExplanation, decide, explain
-from sync.listing import table
-from sync.ports import Clock, MirrorStore
+from sync.decide.go_live import GoLive
+from sync.decide.step import DecideReport, TicketExplanation, decide, explain
+from sync.ports import MirrorStore
 from sync.records import OutboxEntry, UserRecord
 
 Names = Callable[[str, int | None], str]
@@ -34,7 +34,6 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--dry-run", action="store_true", help="show the decisions, write nothing")
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
-    _now_option(p)
     p.set_defaults(handler=cmd_decide)
 
     p = sub.add_parser(
@@ -45,15 +44,17 @@ def register(sub: Any) -> None:
     )
     p.add_argument("id", type=int, help="ticket id")
     p.add_argument("--json", action="store_true", help="JSON instead of text")
-    _now_option(p)
     p.set_defaults(handler=cmd_explain)
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=False)
-    store = store_for(settings)
+    clock = clock_for(args)
+    store = store_for(settings, clock)
     try:
-        report = decide(store, settings, _clock(args), dry_run=args.dry_run)
+        dry = dry_run(args, settings)
+        with exclusive(store, "decide", writes=not dry):
+            report = decide(store, settings, clock, dry_run=dry)
         names = names_for(store, settings)
     finally:
         store.close()
@@ -66,9 +67,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=False)
-    store = store_for(settings)
+    clock = clock_for(args)
+    store = store_for(settings, clock)
     try:
-        found = explain(store, settings, _clock(args), args.id)
+        found = explain(store, settings, clock, args.id)
         names = names_for(store, settings)
     finally:
         store.close()
@@ -88,8 +90,12 @@ def decide_document(report: DecideReport) -> dict[str, Any]:
         "skipped": report.skipped,
         "new": report.new,
         "already_queued": report.already_queued,
+        "go_live": _go_live_document(report.go_live),
         "decisions": [
             {**line.decision.to_dict(), "why": line.why, "new": line.new} for line in report.lines
+        ],
+        "before_go_live": [
+            {**line.decision.to_dict(), "why": line.why} for line in report.before_go_live
         ],
     }
 
@@ -100,8 +106,16 @@ def explain_document(found: TicketExplanation) -> dict[str, Any]:
         "now": found.now.isoformat(),
         "rules": [verdict.to_dict() for verdict in found.verdicts],
         "next_due": found.next_due.isoformat() if found.next_due else None,
+        "go_live": _go_live_document(found.go_live),
         "outbox": [_entry_document(entry) for entry in found.outbox],
     }
+
+
+def _go_live_document(go_live: GoLive | None) -> dict[str, Any] | None:
+    if go_live is None:
+        return None
+    instant = go_live.instant.isoformat() if go_live.instant else None
+    return {"instant": instant, "source": go_live.source, "described": go_live.describe()}
 
 
 def render_decisions(report: DecideReport, names: Names) -> str:
@@ -119,16 +133,42 @@ def render_decisions(report: DecideReport, names: Names) -> str:
         ]
         lines += [table(("Ticket", "Rule", "Actions", "Why", "Outbox"), rows), ""]
     verb = "would be" if report.dry_run else "were"
+    # The step's summary is its log line (stderr); this footer counts the table above.
     lines.append(
         f"{len(report.lines)} decision(s): {report.new} {verb} new, "
         f"{report.already_queued} already queued"
     )
-    lines.append(f"decide: {report.summary()}")
+    lines += _before_go_live(report, names)
     return "\n".join(lines)
 
 
+def _before_go_live(report: DecideReport, names: Names) -> list[str]:
+    """A dry run's second table: what the rules leave alone because it is history."""
+    if report.go_live is None or not report.dry_run:
+        return []
+    lines = ["", f"Go-live: {report.go_live.describe()}"]
+    if not report.before_go_live:
+        return lines
+    rows = [
+        [
+            str(line.decision.ticket_id),
+            line.decision.rule,
+            describe_actions([a.to_dict() for a in line.decision.actions], names),
+            line.why,
+        ]
+        for line in report.before_go_live
+    ]
+    lines += [
+        f"Not acted on: {len(rows)} decision(s) whose cause came before go-live",
+        "",
+        table(("Ticket", "Rule", "Would have", "Why not"), rows),
+        "",
+    ]
+    return lines
+
+
 def render_explanation(document: Mapping[str, Any], names: Names) -> str:
-    now = _when(document["now"])
+    now = when(document["now"])
     lines = [f"Ticket {document['ticket_id']}, rules evaluated at {now}", ""]
     for rule in document["rules"]:
         verdict = "FIRED" if rule["fired"] else "no"
@@ -138,7 +178,16 @@ def render_explanation(document: Mapping[str, Any], names: Names) -> str:
             actions = describe_actions(decision["actions"], names)
             lines.append(f"    -> {decision['key']}: {actions}")
     due = document["next_due"]
-    lines += ["", f"Next due: {_when(due) if due else 'nothing is waiting for a time'}", ""]
+    lines += ["", f"Next due: {when(due) if due else 'nothing is waiting for a time'}"]
+    go_live = document.get("go_live")
+    if go_live:
+        lines.append(f"Go-live:  {go_live['described']}")
+        if go_live["instant"]:
+            lines.append(
+                "          Submit as Open, the time-entry note and the follow-up act only on "
+                "changes after it; the hand back judges the current episode, however old"
+            )
+    lines.append("")
     entries = document["outbox"]
     if not entries:
         lines.append("Outbox: nothing queued for this ticket")
@@ -148,7 +197,7 @@ def render_explanation(document: Mapping[str, Any], names: Names) -> str:
             e["key"],
             e["state"],
             str(e["attempts"]),
-            _when(e["decided_at"]),
+            when(e["decided_at"]),
             _outcome(e),
             e["last_error"] or "",
         ]
@@ -222,32 +271,6 @@ def _entry_document(entry: OutboxEntry) -> dict[str, Any]:
         "updated_at": entry.updated_at.isoformat() if entry.updated_at else None,
         "actions": [dict(action) for action in entry.actions],
     }
-
-
-def _now_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--now",
-        type=_instant,
-        metavar="TIME",
-        help="evaluate as of this ISO-8601 time (UTC unless it says otherwise) instead of "
-        "the clock, e.g. to reproduce a decision",
-    )
-
-
-def _instant(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _clock(args: argparse.Namespace) -> Clock:
-    return FixedClock(args.now) if args.now else SystemClock()
-
-
-def _when(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _fact(key: str, value: Any, names: Names) -> str:

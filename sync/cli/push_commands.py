@@ -1,34 +1,41 @@
-"""``zdsync push``, ``zdsync once`` and ``zdsync status``: writing back, and how it went.
+"""``zdsync push`` and ``zdsync once``: writing back.
 
 - ``push [--dry-run]``: send the outbox to Zendesk, one merged safe update per ticket;
   ``--dry-run`` shows each ticket's merged change and sends nothing (no credentials needed);
 - ``once [--dry-run]``: one whole cycle, pull -> decide -> push, for cron or a Kubernetes
-  job; exit code 1 when anything failed (a pull error, an entry that failed);
-- ``status``: the outbox by state, the oldest pending decision, the latest errors, where
-  the export cursor stands and how many tickets wait for their audits.
+  job; exit code 1 when anything failed or waits because of an error (a pull error, a push
+  stopped by an outage, an entry failed now or before: see ``zdsync retry``).
+
+Both print the changes sent (or planned) on stdout, or with ``--json`` one document
+(docs/cli.md); each step's summary is its log line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import binascii
 import json
-import sys
-from datetime import UTC, datetime
 from typing import Any, cast
 
-from sync.cli.decide_commands import Names, names_for
-from sync.cli.wiring import settings_from, store_for, zendesk_for
-from sync.clock import SystemClock
-from sync.cycle import run_cycle
+from sync.cli.clocks import clock_for
+from sync.cli.decide_commands import Names, decide_document, names_for
+from sync.cli.documents import pull_document
+from sync.cli.listing import table
+from sync.cli.wiring import (
+    dry_run,
+    exclusive,
+    notifier_for,
+    settings_from,
+    store_for,
+    zendesk_for,
+)
+from sync.cycle import CycleReport
 from sync.errors import WorkerError
-from sync.listing import table
-from sync.outcomes import PlannedChange, PushReport
+from sync.metrics import measured_cycle
 from sync.ports import Zendesk
-from sync.pull import CURSOR_KEY, DIRECTORY_REFRESHED_KEY
-from sync.push import PushingStore, push
-from sync.records import OutboxSummary, TicketChange
+from sync.push.outcomes import PlannedChange, PushReport
+from sync.push.step import PushingStore, push
+from sync.records import TicketChange
+from sync.stopping import Stopping, exit_code, run_stoppable
 
 
 def register(sub: Any) -> None:
@@ -42,71 +49,87 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="JSON instead of a table")
     p.set_defaults(handler=cmd_push)
 
-    p = sub.add_parser("once", help="one cycle: pull, decide, push (exit 1 if anything failed)")
+    p = sub.add_parser(
+        "once", help="one cycle: pull, decide, push (exit 1 if anything failed or was left unsent)"
+    )
     p.add_argument(
         "--dry-run", action="store_true", help="pull, then show what would be decided and sent"
     )
+    p.add_argument("--json", action="store_true", help="JSON instead of a table (docs/cli.md)")
     p.set_defaults(handler=cmd_once)
-
-    p = sub.add_parser("status", help="the outbox, the export cursor and what is waiting")
-    p.add_argument("--json", action="store_true", help="JSON instead of text")
-    p.set_defaults(handler=cmd_status)
 
 
 def cmd_push(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=not args.dry_run)
-    store = store_for(settings)
-    client = zendesk_for(settings) if settings.zendesk is not None else _Offline()
+    clock = clock_for(args)
+    store = store_for(settings, clock)
+    stopping = Stopping()
+    client = zendesk_for(settings, stopping=stopping) if settings.zendesk else _Offline()
     try:
         zendesk = cast(Zendesk, client)  # _Offline only in dry runs, which send nothing
-        report = push(store, zendesk, settings, SystemClock(), dry_run=args.dry_run)
+        dry = dry_run(args, settings)
+        with exclusive(store, "push", writes=not dry):
+            report = run_stoppable(
+                lambda: push(store, zendesk, settings, clock, dry_run=dry, stop=stopping),
+                stopping,
+            )
         names = names_for(store, settings)
+        failed = failed_entries(store) if not args.dry_run else 0
     finally:
         client.close()
         store.close()
     if args.json:
         print(json.dumps(push_document(report), indent=2))
-    else:
+    elif report.planned:
         print(render_push(report, names))
-    return 1 if report.problem or report.failed else 0
+    incomplete = report.problem or report.stopped or report.failed or report.interrupted
+    return exit_code(stopping, failed=bool(incomplete or failed))
+
+
+def failed_entries(store: PushingStore) -> int:
+    """Failed entries in the outbox, this run's or older ones (``zdsync retry`` them)."""
+    return store.outbox_summary(errors=0).counts.get("failed", 0)
 
 
 def cmd_once(args: argparse.Namespace) -> int:
     settings = settings_from(args, need_zendesk=True)
-    store = store_for(settings)
-    client = zendesk_for(settings)
+    clock = clock_for(args)
+    store = store_for(settings, clock)
+    stopping = Stopping()
+    client = zendesk_for(settings, stopping=stopping)
+    notifier = notifier_for(settings)
     try:
-        report = run_cycle(client, store, settings, SystemClock(), dry_run=args.dry_run)
+        with exclusive(store, "once"):  # a dry run still pulls into the mirror
+            report = run_stoppable(
+                lambda: measured_cycle(
+                    client, store, settings, clock, [notifier] if notifier else [],
+                    dry_run=dry_run(args, settings), stop=stopping,
+                ),
+                stopping,
+            )  # fmt: skip
         names = names_for(store, settings)
     finally:
+        if notifier is not None:
+            notifier.close()  # delivers what the cycle had to say, within a bound
         client.close()
         store.close()
-    print(f"pull: {report.pull.summary()}")
-    for error in report.pull.errors:
-        print(f"  error: {error}", file=sys.stderr)
-    print(f"decide: {report.decide.summary()}")
-    print(render_push(report.push, names))
-    return 1 if report.failed else 0
+    if args.json:
+        print(json.dumps(cycle_document(report), indent=2))
+    elif report.push.planned:
+        print(render_push(report.push, names))
+    return exit_code(stopping, failed=report.failed)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    settings = settings_from(args, need_zendesk=False)
-    store = store_for(settings)
-    try:
-        document = status_document_for(store)
-    finally:
-        store.close()
-    print(json.dumps(document, indent=2) if args.json else render_status(document))
-    return 0
-
-
-def status_document_for(store: PushingStore) -> dict[str, Any]:
-    return status_document(
-        store.outbox_summary(),
-        cursor=store.read_state(CURSOR_KEY),
-        directory_refreshed=store.read_state(DIRECTORY_REFRESHED_KEY),
-        waiting_for_audits=len(store.tickets_needing_audits()),
-    )
+def cycle_document(report: CycleReport) -> dict[str, Any]:
+    return {
+        "failed": report.failed,
+        "failed_entries": report.failed_entries,
+        "stopped": report.stopped,
+        "seconds": round(report.seconds, 3),
+        "pull": pull_document(report.pull),
+        "decide": decide_document(report.decide),
+        "push": push_document(report.push),
+    }
 
 
 def push_document(report: PushReport) -> dict[str, Any]:
@@ -119,7 +142,10 @@ def push_document(report: PushReport) -> dict[str, Any]:
         "follow_ups_created": report.follow_ups_created,
         "repulled": report.repulled,
         "stopped": report.stopped,
+        "stopped_by": report.stopped_by,
+        "left": report.left,
         "errors": report.errors,
+        "seconds": round(report.seconds, 3),
         "changes": [
             {
                 "ticket_id": p.ticket_id,
@@ -133,13 +159,15 @@ def push_document(report: PushReport) -> dict[str, Any]:
 
 
 def render_push(report: PushReport, names: Names) -> str:
-    lines: list[str] = []
-    if report.planned:
-        rows = [_row(planned, names) for planned in report.planned]
-        lines += [table(("Ticket", "Via", "Entries", "Change"), rows), ""]
-    lines += [f"  error: {error}" for error in report.errors]
-    lines.append(f"push: {report.summary()}")
-    return "\n".join(lines)
+    """The changes sent (or planned), one row per ticket; the outcomes are the step's log
+    line, each error its own."""
+    rows = [_row(planned, names) for planned in report.planned]
+    verb = "planned (dry run: nothing sent, nothing written)" if report.dry_run else "sent"
+    footer = f"{len(rows)} change(s) {verb}"
+    if report.stopped:
+        footer += (f"; stopped early ({report.stopped_by}): {report.left} entr(y/ies) left for "
+                   "the next cycle, no attempt counted")  # fmt: skip
+    return table(("Ticket", "Via", "Entries", "Change"), rows) + "\n\n" + footer
 
 
 def describe_change(change: TicketChange, names: Names) -> str:
@@ -164,73 +192,6 @@ def describe_change(change: TicketChange, names: Names) -> str:
     return "; ".join(words) + f" [{safe}]"
 
 
-def status_document(
-    summary: OutboxSummary,
-    *,
-    cursor: str | None,
-    directory_refreshed: str | None,
-    waiting_for_audits: int,
-) -> dict[str, Any]:
-    return {
-        "outbox": dict(summary.counts),
-        "oldest_pending": summary.oldest_pending.isoformat() if summary.oldest_pending else None,
-        "last_errors": [
-            {
-                "key": e.key,
-                "state": e.state,
-                "attempts": e.attempts,
-                "error": e.last_error,
-                "updated_at": e.updated_at.isoformat() if e.updated_at else None,
-            }
-            for e in summary.last_errors
-        ],
-        "export_cursor": cursor,
-        "export_position": cursor_position(cursor),
-        "directory_refreshed_at": directory_refreshed,
-        "tickets_waiting_for_audits": waiting_for_audits,
-    }
-
-
-def render_status(document: dict[str, Any]) -> str:
-    counts = ", ".join(f"{n} {state}" for state, n in document["outbox"].items())
-    oldest = document["oldest_pending"]
-    position = document["export_position"]
-    lines = [
-        f"Outbox:  {counts}",
-        f"         oldest pending decision: {_when(oldest) if oldest else 'none'}",
-        f"Export:  cursor {document['export_cursor'] or '(none: no pull yet)'}",
-    ]
-    if position:
-        lines.append(f"         at the changes of {position}")
-    refreshed = document["directory_refreshed_at"]
-    lines.append(f"         directory refreshed {_when(refreshed) if refreshed else 'never'}")
-    lines.append(f"Audits:  {document['tickets_waiting_for_audits']} ticket(s) waiting")
-    errors = document["last_errors"]
-    if errors:
-        rows = [
-            [e["key"], e["state"], str(e["attempts"]), _when(e["updated_at"]), e["error"] or ""]
-            for e in errors
-        ]
-        lines += ["", "Last errors:", table(("Key", "State", "Attempts", "Updated", "Error"), rows)]
-    return "\n".join(lines)
-
-
-def cursor_position(cursor: str | None) -> str | None:
-    """Where an export cursor stands, when it has the shape Zendesk's cursors were seen to
-    have (``base64("<generated_timestamp>.0||<ticket id>|")``, zendesk-api.md section 1);
-    None for any other (they are opaque: nothing relies on this)."""
-    if not cursor:
-        return None
-    try:
-        decoded = base64.b64decode(cursor, validate=True).decode()
-        stamp, _, rest = decoded.partition("||")
-        moment = datetime.fromtimestamp(float(stamp), UTC)
-        ticket = int(rest.rstrip("|"))
-    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
-        return None
-    return f"{moment.strftime('%Y-%m-%d %H:%M:%S UTC')}, ticket {ticket}"
-
-
 def _row(planned: PlannedChange, names: Names) -> list[str]:
     rules = ", ".join(sorted({key.split(":", 1)[0] for key in planned.keys}))
     return [str(planned.ticket_id), planned.via, rules, describe_change(planned.change, names)]
@@ -244,10 +205,6 @@ def _change_document(change: TicketChange) -> dict[str, Any]:
         "additional_tags": list(change.additional_tags),
         "remove_tags": list(change.remove_tags),
     }
-
-
-def _when(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 class _Offline:

@@ -3,7 +3,6 @@ real HTTP, with a SQLite database in a temporary directory."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.emulator import Emulator, RateLimits, Scenario
+from emulator import Emulator, RateLimits, Scenario
+from tests.worker_env import worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_SCENARIO = ROOT / "fixtures" / "scenarios" / "demo.yaml"
@@ -42,15 +42,7 @@ class Cli:
 def cli_env(
     base_url: str, database: Path, config: Path = DEMO_CONFIG, token: str = "demo-token"
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "ZDSYNC_"))}
-    env.update(
-        ZENDESK_URL=base_url,
-        ZENDESK_EMAIL="zdsync@ispnext.example",
-        ZENDESK_TOKEN=token,
-        ZDSYNC_DATABASE_URL=f"sqlite:///{database}",
-        ZDSYNC_CONFIG=str(config),
-    )
-    return env
+    return worker_env(base_url, f"sqlite:///{database}", config, token=token)
 
 
 @pytest.fixture

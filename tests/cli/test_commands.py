@@ -4,9 +4,15 @@ user meets first (bad configuration, no mirror yet)."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import sqlite3
+from pathlib import Path
 
-from tests.cli.conftest import Cli
+import pytest
+
+from sync.cli.demo import demo_files
+from tests.cli.conftest import ROOT, Cli
 
 #: The demo world's partner tickets (fixtures/scenarios/demo.yaml): every ticket that is in
 #: a partner group now, plus the solved, closed and deleted ones that stayed there.
@@ -18,7 +24,9 @@ DEMO_PARTNER_TICKETS = {
 
 def test_sync_mirrors_the_partner_groups_and_says_what_it_did(cli: Cli) -> None:
     result = cli.run("sync", "--no-progress")
-    assert "20 kept" in result.stdout and "0 error(s)" in result.stdout
+    # What it did is the pull's log line (stderr); stdout holds results only.
+    assert "20 kept" in result.stderr and "0 error(s)" in result.stderr
+    assert "20 kept" not in result.stdout
     with sqlite3.connect(cli.database) as db:
         ids = {row[0] for row in db.execute("SELECT id FROM tickets")}
         audits = db.execute("SELECT count(*), count(DISTINCT id) FROM audits").fetchone()
@@ -36,13 +44,14 @@ def test_a_second_sync_with_nothing_new_costs_one_request(cli: Cli, demo_emulato
     ]
 
 
+@pytest.mark.slow
 def test_tickets_is_the_list_mode_latest_update_first(cli: Cli) -> None:
     cli.run("sync", "--no-progress")
     table = cli.run("tickets").stdout
     header = table.splitlines()[0].split()
     assert header[:4] == ["ID", "Entity", "System", "Subject"]
     assert "Last Update" in table.splitlines()[0] and "State" in header
-    rows = json.loads(cli.run("tickets", "--json").stdout)
+    rows = json.loads(cli.run("tickets", "--json").stdout)["tickets"]
     assert {r["id"] for r in rows} == DEMO_PARTNER_TICKETS
     stamps = [r["updated_at"] for r in rows]
     assert stamps == sorted(stamps, reverse=True)
@@ -52,18 +61,20 @@ def test_tickets_is_the_list_mode_latest_update_first(cli: Cli) -> None:
     assert (by_id[1001]["state"], by_id[1014]["state"]) == ("Open", "Closed")
 
 
+@pytest.mark.slow
 def test_tickets_filters_by_group_and_state(cli: Cli) -> None:
     cli.run("sync", "--no-progress")
     acme_open = json.loads(cli.run("tickets", "--json", "--group", "Acme Networks",
-                                   "--state", "open").stdout)  # fmt: skip
+                                   "--state", "open").stdout)["tickets"]  # fmt: skip
     assert acme_open and all(r["group"] == "Acme Networks" and r["state"] == "Open"
                              for r in acme_open)  # fmt: skip
-    closed = json.loads(cli.run("tickets", "--json", "--state", "closed").stdout)
+    closed = json.loads(cli.run("tickets", "--json", "--state", "closed").stdout)["tickets"]
     assert {r["id"] for r in closed} >= {1006, 1013, 1014, 1015}
     unknown = cli.run("tickets", "--group", "Nobody", check=False)
-    assert unknown.returncode != 0 and "not a partner group" in unknown.stderr
+    assert unknown.returncode == 2 and "not a partner group" in unknown.stderr
 
 
+@pytest.mark.slow
 def test_ticket_is_the_view_mode_with_every_comment_in_order(cli: Cli) -> None:
     cli.run("sync", "--no-progress")
     doc = json.loads(cli.run("ticket", "1010", "--json").stdout)
@@ -119,11 +130,15 @@ def test_help_lists_the_commands(cli: Cli) -> None:
         assert f"    {command}" in result.stdout
 
 
+@pytest.mark.slow
 def test_tickets_shows_the_latest_hundred_by_default_and_says_when_it_cut(cli: Cli) -> None:
     cli.run("sync", "--no-progress")
     cut = cli.run("tickets", "--limit", "5").stdout
     assert "5 ticket(s) (the latest 5;" in cut
-    assert len(json.loads(cli.run("tickets", "--json", "--limit", "5").stdout)) == 5
+    cut_json = json.loads(cli.run("tickets", "--json", "--limit", "5").stdout)
+    assert (len(cut_json["tickets"]), cut_json["truncated"], cut_json["limit"]) == (5, True, 5)
+    whole = json.loads(cli.run("tickets", "--json", "--limit", "0").stdout)
+    assert (len(whole["tickets"]), whole["truncated"], whole["limit"]) == (20, False, None)
     everything = cli.run("tickets", "--limit", "0").stdout
     assert "20 ticket(s)\n" in everything
 
@@ -151,9 +166,30 @@ def test_the_demo_runs_the_whole_worker_on_embedded_defaults(cli: Cli, tmp_path)
     cli.env = env
     result = cli.run("demo", "--dir", str(tmp_path / "demo"))
     out = result.stdout
-    for step in ("1. sync", "2. tickets", "3. decide", "4. push", "5. ticket 1001", "6. status"):
+    steps = ("1. sync", "2. tickets", "3. decide", "4. push", "5. the new Maintenance")
+    for step in (*steps, "6. ticket 1001", "7. status"):
         assert f"=== {step}" in out
+    # The follow-up tickets are the customers': their Entity is filled in.
+    assert "3 follow-up ticket(s): #1027 for #1011, #1028 for #1012, #1029 for #1024" in out
+    assert re.search(r"^1029 +Van Dijk Logistics +Mail +Change Request for #1024", out, re.M)
     assert "12 decision(s): 12 were new" in out
     assert "12 applied" in out and "3 follow-up ticket(s) created" in out
     assert "[zdsync: hand back] Acme Networks had this ticket" in out
     assert (tmp_path / "demo" / "zdsync.db").exists()
+
+
+def test_the_demo_finds_its_files_under_fixtures_or_names_where_it_looked(
+    cli: Cli, tmp_path: Path
+) -> None:
+    # An installed wheel (the Docker image) has no source tree: --fixtures names the folder.
+    copy = tmp_path / "elsewhere"
+    for part in ("scenarios/demo.yaml", "demo/zdsync.yaml"):
+        (copy / part).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "fixtures" / part, copy / part)
+    assert demo_files(copy) == (copy / "scenarios/demo.yaml", copy / "demo/zdsync.yaml")
+
+    result = cli.run("demo", "--fixtures", str(tmp_path / "missing"), check=False)
+
+    assert result.returncode == 2, result.stderr
+    assert f"not in {tmp_path / 'missing'}: pass --fixtures DIR" in result.stderr
+    assert "Traceback" not in result.stderr

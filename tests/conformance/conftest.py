@@ -2,8 +2,9 @@
 running emulator, and an HTTP client whose every exchange is recorded.
 
 The demo world (fixtures/scenarios/demo.yaml) is used as it ships, plus one credential
-for an agent (user 11), so the suites can also show what a non-admin is refused. Its
-clock is frozen at ``START`` and its rate limits are off unless a test says otherwise.
+for an agent (user 11), so the suites can also show what a non-admin is refused, and
+custom user and organization fields with a few values, so their lists are not empty.
+Its clock is frozen at ``START`` and its rate limits are off unless a test says otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 import requests
 import yaml
 
-from adapters.emulator import Emulator, RateLimits, Scenario
+from emulator import Emulator, RateLimits, Scenario
 from sync.cli.demo import DEMO_SCENARIO
 from tests.conformance.checker import Conformance
 from tests.conformance.spec import shared_patched
@@ -32,10 +33,26 @@ WORKER = ("zdsync@ispnext.example", "demo-token")
 AGENT = ("ines@ispnext.example", "agent-token")
 
 
+USER_FIELDS = [
+    {"id": 7001, "key": "contract", "title": "Partner contract", "type": "text"},
+    {"id": 7002, "key": "tier", "title": "Tier", "type": "dropdown",
+     "options": {"Gold": "gold", "Silver": "silver"}},
+]  # fmt: skip
+ORGANIZATION_FIELDS = [{"id": 7101, "key": "customer_number", "type": "integer"}]
+
+
 def demo_scenario() -> Scenario:
-    """The demo world with an extra API token for agent 11 (Ines, ISPnext staff)."""
+    """The demo world with an extra API token for agent 11 (Ines, ISPnext staff) and
+    custom user and organization fields, set on user 21 and organization 401."""
     data: dict[str, Any] = yaml.safe_load(DEMO_SCENARIO.read_text())
     data["credentials"] = [*data["credentials"], {"user": 11, "token": AGENT[1]}]
+    data["user_fields"], data["organization_fields"] = USER_FIELDS, ORGANIZATION_FIELDS
+    for user in data["users"]:
+        if user["id"] == 21:
+            user["fields"] = {"contract": "ACME-2024", "tier": "gold"}
+    for organization in data["organizations"]:
+        if organization["id"] == 401:
+            organization["fields"] = {"customer_number": 40101}
     return Scenario.from_mapping(data, source=DEMO_SCENARIO.name)
 
 

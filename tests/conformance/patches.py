@@ -11,6 +11,7 @@ from typing import Any
 
 Document = dict[str, Any]
 CURSOR_EXPORT = "/api/v2/incremental/tickets/cursor"
+USERS_CURSOR_EXPORT = "/api/v2/incremental/users/cursor"
 #: The operations the emulator serves (spec paths, no ``.json``), see docs/emulator.md.
 SERVED = {
     ("get", CURSOR_EXPORT),
@@ -35,6 +36,12 @@ SERVED = {
     ("get", "/api/v2/organizations"),
     ("get", "/api/v2/ticket_fields"),
     ("get", "/api/v2/custom_statuses"),
+    ("get", "/api/v2/user_fields"),
+    ("get", "/api/v2/organization_fields"),
+    ("get", "/api/v2/ticket_forms"),
+    ("get", "/api/v2/tags"),
+    ("get", USERS_CURSOR_EXPORT),
+    ("get", "/api/v2/incremental/organizations"),
 }
 #: The classic error body of the Support API: ``{"error", "description", "details"}``.
 ERROR_SCHEMA: Document = {
@@ -146,10 +153,33 @@ def membership_paths(document: Document) -> None:
 
 
 def cursor_export_parameters(document: Document) -> None:
-    item = document["paths"][CURSOR_EXPORT]
-    start_time = resolve(document, item["parameters"][0])
-    item["parameters"][0] = {**start_time, "required": False}
-    item["parameters"].append({"$ref": "#/components/parameters/IncrementalPage"})
+    for path in (CURSOR_EXPORT, USERS_CURSOR_EXPORT):
+        item = document["paths"][path]
+        start_time = resolve(document, item["parameters"][0])
+        item["parameters"][0] = {**start_time, "required": False}
+    page = {"$ref": "#/components/parameters/IncrementalPage"}
+    if page not in document["paths"][CURSOR_EXPORT]["parameters"]:
+        document["paths"][CURSOR_EXPORT]["parameters"].append(page)
+
+
+def export_include(document: Document) -> None:
+    document["paths"][CURSOR_EXPORT]["parameters"].append(
+        {
+            "name": "include",
+            "in": "query",
+            "description": "Sideloads, comma-separated (Tickets sideloads, e.g. metric_sets)",
+            "schema": {"type": "string"},
+            "example": "metric_sets",
+        }
+    )
+
+
+def export_sideloads(document: Document) -> None:
+    page = schema(document, "CursorBasedExportIncrementalTicketsResponse")
+    page["properties"]["metric_sets"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/TicketMetricObject"},
+    }
 
 
 def deleted_status(document: Document) -> None:
@@ -160,6 +190,16 @@ def deleted_status(document: Document) -> None:
 def custom_field_values(document: Document) -> None:
     value = schema(document, "TicketObject")["properties"]["custom_fields"]["items"]
     allow_null(value["properties"]["value"])
+
+
+def custom_field_writes(document: Document) -> None:
+    fields = schema(document, "TicketUpdateInput")["properties"]["custom_fields"]
+    fields["items"] = {
+        "type": "object",
+        "required": ["id"],
+        # A value is text, a list (multi-select), a boolean (checkbox) or null (cleared).
+        "properties": {"id": {"type": "integer"}, "value": {}},
+    }
 
 
 def user_nulls(document: Document) -> None:

@@ -1,23 +1,29 @@
 """Zendesk's official OpenAPI spec, as the conformance suites read it.
 
-The spec is ``../shared/reference/zendesk-openapi.yaml`` beside the clone (CI has it there
-too); ``ZDSYNC_ZENDESK_OPENAPI`` names another copy. Two quirks of the file are handled
-here, once:
+The suites read ``zendesk-openapi.subset.json`` beside this module: the part of the full
+spec they use, committed so that a clone passes ``make test`` on its own. It is cut from
+the full file (``../shared/reference/zendesk-openapi.yaml`` beside the clone, 1.2 MB) by
+:mod:`tests.conformance.spec_subset`, which says how to regenerate it; a test fails when
+the two drift apart. ``ZDSYNC_ZENDESK_OPENAPI`` names another copy of the spec (the full
+file, say) for the suites to read instead, and is where the full file is looked for first.
+
+Two quirks of the YAML file are handled here, once:
 
 - ``yaml.safe_load`` stops at a key spelled ``=`` (YAML's ``value`` tag): read as the
   plain scalar it is;
 - dates in examples load as ``datetime``: kept as ISO strings, so the document is JSON
-  (schemathesis wants JSON-able data).
+  (schemathesis wants JSON-able data, and the subset is JSON).
 
-``official()`` is the file as published; ``patched()`` is it with the documented overrides
-of :mod:`tests.conformance.overrides` applied. Both are parsed once per process (about a
-second for the 1.2 MB file) and must not be mutated: ``patched`` hands out deep copies.
+``official()`` is the spec as published; ``patched()`` is it with the documented overrides
+of :mod:`tests.conformance.overrides` applied. Both are parsed once per process and must
+not be mutated: ``patched`` hands out deep copies.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,7 +35,11 @@ from tests.conformance.overrides import apply_overrides
 
 ENV_VAR = "ZDSYNC_ZENDESK_OPENAPI"
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PATH = ROOT.parent / "shared" / "reference" / "zendesk-openapi.yaml"
+#: What the suites read unless ``ZDSYNC_ZENDESK_OPENAPI`` says otherwise (committed).
+SUBSET_PATH = Path(__file__).resolve().with_name("zendesk-openapi.subset.json")
+#: Where the full spec is beside the clone (CI has it there; a user's clone need not).
+FULL_SPEC_PATH = ROOT.parent / "shared" / "reference" / "zendesk-openapi.yaml"
+REGENERATE = "python -m tests.conformance.spec_subset"
 
 Document = dict[str, Any]
 
@@ -39,24 +49,37 @@ class SpecMissing(RuntimeError):
 
 
 def spec_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the spec is: ``$ZDSYNC_ZENDESK_OPENAPI``, else ../shared beside the clone."""
+    """What the suites read: ``$ZDSYNC_ZENDESK_OPENAPI``, else the committed subset."""
     env = os.environ if environ is None else environ
     given = env.get(ENV_VAR)
-    path = Path(given).expanduser() if given else DEFAULT_PATH
+    path = Path(given).expanduser() if given else SUBSET_PATH
     if not path.is_file():
-        origin = f"{ENV_VAR}={given}" if given else f"the default ({DEFAULT_PATH})"
-        raise SpecMissing(
-            f"Zendesk's OpenAPI spec is not at {path} (from {origin}). The conformance "
-            f"suites need it: keep ../shared/reference/zendesk-openapi.yaml beside the clone, "
-            f"or set {ENV_VAR} to the file's path."
+        fix = (
+            f"(from {ENV_VAR}={given}): point {ENV_VAR} at a copy of the spec, or unset it "
+            f"to read the subset committed in the repository"
+            if given
+            else f"(the committed subset): regenerate it with {REGENERATE}, or set {ENV_VAR}"
         )
+        raise SpecMissing(f"Zendesk's OpenAPI spec is not at {path} {fix}.")
     return path
 
 
+def full_spec_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The full spec: ``$ZDSYNC_ZENDESK_OPENAPI`` (an error when missing), else the file in
+    ../shared beside the clone, else None (a user's clone has no ../shared)."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV_VAR):
+        return spec_path(env)
+    return FULL_SPEC_PATH if FULL_SPEC_PATH.is_file() else None
+
+
 def load_document(path: Path) -> Document:
-    """The YAML file as a JSON-able dict (see the module docstring for the two quirks)."""
+    """The spec file (YAML, or JSON such as the subset) as a JSON-able dict."""
     with path.open("rb") as stream:
-        loaded = yaml.load(stream, Loader=_loader())  # a SafeLoader subclass
+        if path.suffix == ".json":
+            loaded = json.load(stream)
+        else:
+            loaded = yaml.load(stream, Loader=_loader())  # a SafeLoader subclass
     if not isinstance(loaded, dict) or "paths" not in loaded:
         raise SpecMissing(f"{path} is not an OpenAPI document (no 'paths')")
     return loaded
@@ -82,7 +105,8 @@ def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 
 @functools.cache
 def official() -> Document:
-    """The spec as Zendesk publishes it (shared, read-only: copy before changing it)."""
+    """The spec as Zendesk publishes it, or the committed part of it (shared, read-only:
+    copy before changing it)."""
     return load_document(spec_path())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.conformance.conftest import Api
 
 #: The demo's default custom status of the "solved" category.

@@ -109,6 +109,11 @@ EVIDENCE = {
     "cursor-export-parameters": Evidence("relaxes", "request", request(
         "GET", "/api/v2/incremental/tickets/cursor.json?cursor=MTcwNzI3MTc0MS4wfHw0MDQ1fA%3D%3D"
         "&per_page=100")),
+    "export-include": Evidence("relaxes", "request", request(
+        "GET", f"/api/v2/incremental/tickets/cursor.json?cursor={CURSOR}&include=metric_sets")),
+    "export-sideloads": Evidence("tightens", "answer", answer(
+        "GET", "/api/v2/incremental/tickets/cursor.json", 200,
+        {**EXPORT_PAGE, "metric_sets": [{"id": 7, "ticket_id": 28, "reopens": "twice"}]})),
     "deleted-status": Evidence("relaxes", "answer", answer(
         "GET", "/api/v2/incremental/tickets/cursor.json", 200,
         {**EXPORT_PAGE, "tickets": [{**FILLED, "status": "deleted"}]})),
@@ -117,6 +122,10 @@ EVIDENCE = {
     "custom-field-values": Evidence("relaxes", "answer", answer(
         "GET", "/api/v2/tickets/28.json", 200,
         {"ticket": {**FILLED, "custom_fields": [{"id": 360011148551, "value": None}]}})),
+    "custom-field-writes": Evidence("relaxes", "request", request(
+        "POST", "/api/v2/tickets.json", {"ticket": {
+            "comment": {"body": "Follow-up", "public": False},
+            "custom_fields": [{"id": 360001, "value": "system_mail"}]}})),
     "user-nulls": Evidence("relaxes", "answer", answer(
         "GET", "/api/v2/users/601.json", 200, {"user": END_USER})),
     "ticket-field-nulls": Evidence("relaxes", "answer", answer(

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.emulator import Emulator, FaultKind, FaultRule, RateLimits
+from emulator import Emulator, FaultKind, FaultRule, RateLimits
 from tests.conformance.conftest import START, Api, demo_scenario
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
@@ -164,6 +164,23 @@ def test_tickets_mirror_custom_fields_as_fields(api: Api) -> None:
     for ticket in tickets:
         assert ticket["custom_fields"], ticket["id"]
         assert ticket["fields"] == ticket["custom_fields"], ticket["id"]
+
+
+def test_only_the_export_carries_generated_timestamp(api: Api) -> None:
+    """[rec] zendesk-api.md section 1: ``generated_timestamp`` is on every exported ticket
+    and on no other answer (show, show_many, update, create)."""
+    exported = body(api, "GET", f"{EXPORT}?start_time={SINCE}")["tickets"]
+    assert exported and all(isinstance(t["generated_timestamp"], int) for t in exported)
+    others = [
+        body(api, "GET", "/api/v2/tickets/1001.json")["ticket"],
+        *body(api, "GET", "/api/v2/tickets/show_many.json?ids=1008,1011")["tickets"],
+        body(api, "PUT", "/api/v2/tickets/1012.json", json={"ticket": {"comment": NOTE}})["ticket"],
+        body(api, "POST", "/api/v2/tickets.json",
+             json={"ticket": {"subject": "New", "comment": NOTE}})["ticket"],
+    ]  # fmt: skip
+    assert [t["id"] for t in others if "generated_timestamp" in t] == []
+    (same,) = [t for t in exported if t["id"] == 1001]
+    assert {k: v for k, v in same.items() if k != "generated_timestamp"} == others[0]
 
 
 def test_a_float_start_time_is_accepted(api: Api) -> None:

@@ -20,15 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters.emulator import Emulator
 from adapters.store import open_store
 from adapters.zendesk import ZendeskClient
+from emulator import Emulator
 from sync.cli.demo import DEMO_CONFIG
 from sync.clock import FixedClock
 from sync.config import Settings, load_settings
 from sync.cycle import run_cycle
 from sync.errors import TicketConflict
-from sync.pull import pull
+from sync.pull.step import pull
 from sync.records import NewTicket, TicketChange
 from tests.conformance.checker import Conformance, spec_path
 from tests.conformance.conftest import START, WORKER
@@ -121,6 +121,7 @@ def test_two_pulls_send_only_requests_the_spec_allows(
     assert problems_of(conformance, exchanges) == []
 
 
+@pytest.mark.slow
 def test_a_whole_cycle_sends_only_requests_the_spec_allows(
     demo: Emulator,
     client: tuple[ZendeskClient, TrafficRecorder],

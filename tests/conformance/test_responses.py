@@ -17,11 +17,10 @@ from urllib.parse import urlsplit
 import orjson
 import pytest
 
-from adapters.emulator import Emulator, RateLimits
-from adapters.emulator.directory_routes import DirectoryRoutes
-from adapters.emulator.jobs import JobBook
-from adapters.emulator.routing import Router
-from adapters.emulator.ticket_routes import TicketRoutes
+from emulator import Emulator, RateLimits
+from emulator.emulator import api_routes
+from emulator.jobs import JobBook
+from emulator.routing import Router
 from tests.conformance.checker import Conformance
 from tests.conformance.conftest import (
     AGENT,
@@ -34,6 +33,8 @@ from tests.conformance.conftest import (
 )
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
+USERS_EXPORT = "/api/v2/incremental/users/cursor.json"
+ORGANIZATIONS_EXPORT = "/api/v2/incremental/organizations.json"
 #: A start_time a month before the clock: the whole demo world.
 SINCE = int(START.timestamp()) - 30 * 86400
 MANY = ",".join(str(n) for n in range(1, 102))
@@ -100,6 +101,20 @@ CASES = [
     Case("organizations", "GET", "/api/v2/organizations.json", 200),
     Case("ticket fields", "GET", "/api/v2/ticket_fields.json", 200),
     Case("custom statuses", "GET", "/api/v2/custom_statuses.json", 200),
+    Case("user fields", "GET", "/api/v2/user_fields.json", 200),
+    Case("user fields, cursor page", "GET", "/api/v2/user_fields.json?page[size]=1", 200),
+    Case("organization fields", "GET", "/api/v2/organization_fields.json", 200),
+    Case("user with custom field values", "GET", "/api/v2/users/21.json", 200),
+    Case("organization fields, cursor page", "GET",
+         "/api/v2/organization_fields.json?page[size]=10", 200),
+    Case("ticket forms", "GET", "/api/v2/ticket_forms.json", 200),
+    Case("inactive ticket forms", "GET", "/api/v2/ticket_forms.json?active=false", 200),
+    Case("tags", "GET", "/api/v2/tags.json", 200),
+    Case("tags, offset page", "GET", "/api/v2/tags.json?per_page=2&page=2", 200),
+    Case("export with metric sets", "GET",
+         f"{EXPORT}?start_time={SINCE}&per_page=10&include=metric_sets", 200),
+    Case("users export", "GET", f"{USERS_EXPORT}?start_time=0&per_page=5", 200),
+    Case("organizations export", "GET", f"{ORGANIZATIONS_EXPORT}?start_time=0", 200),
     # -- 401 ---------------------------------------------------------------------------
     Case("wrong token", "GET", "/api/v2/users/me.json", 401,
          credentials=("zdsync@ispnext.example", "wrong")),
@@ -109,6 +124,10 @@ CASES = [
          headers={"Authorization": "Basic ZW1haWxAZXhhbXBsZTpzZWNyZXQ="}, credentials=None),
     # -- 403 ---------------------------------------------------------------------------
     Case("export as an agent", "GET", f"{EXPORT}?start_time={SINCE}", 403, credentials=AGENT),
+    Case("users export as an agent", "GET", f"{USERS_EXPORT}?start_time=0", 403,
+         credentials=AGENT),
+    Case("organizations export as an agent", "GET", f"{ORGANIZATIONS_EXPORT}?start_time=0", 403,
+         credentials=AGENT),
     # -- 404 ---------------------------------------------------------------------------
     Case("missing ticket", "GET", "/api/v2/tickets/9.json", 404),
     Case("deleted ticket", "GET", "/api/v2/tickets/1015.json", 404),
@@ -136,6 +155,9 @@ CASES = [
     Case("export start_time too recent", "GET", f"{EXPORT}?start_time={int(START.timestamp())}",
          422),
     Case("export without start_time", "GET", EXPORT, 422),
+    Case("users export without start_time", "GET", USERS_EXPORT, 422),
+    Case("organizations export start_time too recent", "GET",
+         f"{ORGANIZATIONS_EXPORT}?start_time={int(START.timestamp())}", 422),
     # -- 400 ---------------------------------------------------------------------------
     Case("show many, 101 ids", "GET", f"/api/v2/tickets/show_many.json?ids={MANY}", 400,
          error="TooManyValues"),
@@ -153,6 +175,8 @@ CASES = [
     Case("body not a ticket", "PUT", "/api/v2/tickets/1005.json", 400, [1, 2]),
     Case("cursor and start_time", "GET", f"{EXPORT}?start_time={SINCE}&cursor=abc", 400),
     Case("unknown cursor", "GET", f"{EXPORT}?cursor=bm90IGEgY3Vyc29y", 400),
+    Case("users export, unknown cursor", "GET", f"{USERS_EXPORT}?cursor=bm90IGEgY3Vyc29y", 400),
+    Case("tags, page size over 100", "GET", "/api/v2/tags.json?page[size]=101", 400),
     Case("page size over 100", "GET", "/api/v2/groups.json?page[size]=101", 400),
     # -- 415 ---------------------------------------------------------------------------
     Case("not JSON content type", "PUT", "/api/v2/tickets/1005.json", 415,
@@ -197,9 +221,43 @@ def test_every_export_page_conforms_to_the_end(api: Api, conformance: Conformanc
         assert_conforms(conformance, api.send("GET", page["after_url"]), 200)
 
 
+def test_the_users_export_conforms_to_the_end(api: Api, conformance: Conformance) -> None:
+    exchange = api.send("GET", f"{USERS_EXPORT}?start_time=0&per_page=7")
+    pages, users = 1, []
+    while True:
+        assert_conforms(conformance, exchange, 200)
+        page = orjson.loads(exchange.response_body)
+        users += [user["id"] for user in page["users"]]
+        if page["end_of_stream"]:
+            break
+        exchange = api.send("GET", page["after_url"])
+        pages += 1
+    assert pages >= 3 and len(users) == len(set(users)) > 14
+    resumed = api.send("GET", page["after_url"])
+    assert_conforms(conformance, resumed, 200)
+    assert orjson.loads(resumed.response_body)["users"] == []
+
+
+def test_the_organizations_export_conforms_page_after_page(
+    api: Api, conformance: Conformance
+) -> None:
+    first = api.send("GET", f"{ORGANIZATIONS_EXPORT}?start_time=0&per_page=2")
+    assert_conforms(conformance, first, 200)
+    page = orjson.loads(first.response_body)
+    assert (page["count"], page["end_of_stream"]) == (2, False)
+    # The next page starts at end_time, the second every organization is dated.
+    following = api.send("GET", page["next_page"])
+    assert_conforms(conformance, following, 200)
+    assert f"start_time={page['end_time']}" in page["next_page"]
+    last = api.send("GET", f"{ORGANIZATIONS_EXPORT}?start_time=0&per_page=1000")
+    assert_conforms(conformance, last, 200)
+    assert orjson.loads(last.response_body)["end_of_stream"] is True
+
+
 def test_cursor_pagination_conforms_page_after_page(api: Api, conformance: Conformance) -> None:
     for path in ("/api/v2/tickets/1004/audits.json?page[size]=1",
                  "/api/v2/users.json?page[size]=4",
+                 "/api/v2/tags.json?page[size]=2",
                  "/api/v2/tickets/1009/comments.json?page[size]=1"):  # fmt: skip
         exchange = api.send("GET", path)
         for _ in range(30):
@@ -285,7 +343,7 @@ ERRORS_NAMED_BY_THE_ISSUE = {400, 401, 404, 409, 422, 429}
 
 def emulator_routes(emulator: Emulator) -> Router:
     world = emulator.world
-    return Router(TicketRoutes(world, JobBook(world)).routes() + DirectoryRoutes(world).routes())
+    return Router(api_routes(world, JobBook(world)))
 
 
 def test_the_table_and_the_flows_reach_every_route_of_the_emulator(demo: Emulator) -> None:

@@ -99,6 +99,21 @@ def test_audits_of_an_unknown_ticket_are_not_found(world: World) -> None:
         world.reader.ticket_audits(424242)
 
 
+def test_a_ticket_shown_on_its_own_is_the_exported_one_without_the_export_stamp(
+    world: World,
+) -> None:
+    exported = {t.id: t for page in read_all(world) for t in page.tickets}
+    shown = world.reader.show_ticket(3, system_field_id=None)
+    assert (shown.id, shown.group_id, shown.status, shown.updated_at) == (
+        3, exported[3].group_id, exported[3].status, exported[3].updated_at)  # fmt: skip
+    assert shown.generated_timestamp is None  # only the export sends it
+
+
+def test_showing_an_unknown_ticket_is_not_found(world: World) -> None:
+    with pytest.raises(TicketNotFound):
+        world.reader.show_ticket(424242, system_field_id=None)
+
+
 def test_the_fake_world_is_the_world_of_the_scenario() -> None:
     # Guards the suite itself: both worlds hold the same tickets in the same groups.
     assert {t.id: t.group_id for t in FakeWorld().fake.tickets.values()} == dict(TICKETS)

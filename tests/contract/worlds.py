@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from adapters.emulator import Emulator, RateLimits, Scenario
 from adapters.zendesk import ZendeskClient
+from emulator import Emulator, RateLimits, Scenario
 from sync.config import Secret, SyncSettings, ZendeskSettings
 from sync.ports import ZendeskReader
 from sync.records import (

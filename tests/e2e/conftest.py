@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.emulator import Emulator, RateLimits, Scenario
 from adapters.store import SqlStore, open_store
 from adapters.zendesk import ZendeskClient
+from emulator import Emulator, RateLimits, Scenario
 from sync.cli.demo import DEMO_CONFIG, DEMO_SCENARIO
 from sync.clock import FixedClock
 from sync.config import Settings, load_settings
-from sync.pull import pull
+from sync.pull.step import pull
 
 #: The emulator's "now": scenario times such as "-3h" are relative to it.
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

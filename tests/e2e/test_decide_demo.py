@@ -13,11 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from adapters.store import SqlStore
 from sync.cli.demo import DEMO_CONFIG
 from sync.clock import FixedClock
 from sync.config import Settings
-from sync.decide import decide
+from sync.decide.step import decide
 from tests.e2e.conftest import START
 
 ISPNEXT, INES, BRAM = 100, 11, 12
@@ -82,6 +84,7 @@ def test_the_first_time_threshold_acts_at_its_minute_without_a_new_pull(
     assert len(store.outbox()) == len(EXPECTED) + 1
 
 
+@pytest.mark.slow
 def test_decide_and_explain_run_from_the_command_line(database: Path) -> None:
     dry = zdsync(database, "decide", "--dry-run", "--json")
     assert {(d["ticket_id"], d["rule"]) for d in dry["decisions"]} == EXPECTED
@@ -112,13 +115,17 @@ def test_decide_and_explain_run_from_the_command_line(database: Path) -> None:
     assert "Next due: nothing is waiting for a time" in text
 
 
+@pytest.mark.slow
 def test_without_a_pull_or_for_an_unmirrored_ticket_the_commands_say_so(
     database: Path, tmp_path: Path
 ) -> None:
     empty = tmp_path / "empty.db"
     done = execute(empty, "decide")
     assert done.returncode == 1
-    assert "does not hold the worker's user id yet: run `zdsync sync` first" in done.stderr
+    assert (
+        "does not hold the worker's user id (GET /api/v2/users/me) yet: run `zdsync sync` first"
+        in done.stderr
+    )
     assert execute(empty, "explain", "1001").returncode == 1
 
     unknown = execute(database, "explain", "1018")  # ISPnext's own group: never mirrored
@@ -126,21 +133,23 @@ def test_without_a_pull_or_for_an_unmirrored_ticket_the_commands_say_so(
     assert "ticket 1018 is not in the local mirror" in unknown.stderr
 
 
-def zdsync(database: Path, *args: str) -> Any:
-    return json.loads(run(database, *args))
+def zdsync(database: Path, *args: str, config: Path = DEMO_CONFIG) -> Any:
+    return json.loads(run(database, *args, config=config))
 
 
-def run(database: Path, *args: str) -> str:
-    done = execute(database, *args)
+def run(database: Path, *args: str, config: Path = DEMO_CONFIG) -> str:
+    done = execute(database, *args, config=config)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-def execute(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``zdsync --config DEMO_CONFIG ARGS --now START`` with only the database configured."""
+def execute(
+    database: Path, *args: str, config: Path = DEMO_CONFIG
+) -> subprocess.CompletedProcess[str]:
+    """``zdsync --config CONFIG ARGS --now START`` with only the database configured."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZENDESK_", "ZDSYNC_"))}
     env["ZDSYNC_DATABASE_URL"] = f"sqlite:///{database}"
-    command = [sys.executable, "-m", "sync", "-q", "--config", str(DEMO_CONFIG), *args]
+    command = [sys.executable, "-m", "sync", "-q", "--config", str(config), *args]
     return subprocess.run(
         [*command, "--now", START.isoformat()],
         env=env,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from adapters.emulator import Emulator, RateLimits, Scenario
+from emulator import Emulator, RateLimits, Scenario
 
 WORKER_EMAIL = "worker@ispnext.example"
 WORKER_TOKEN = "test-token"

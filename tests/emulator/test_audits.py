@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import Api
 
 AUDITS = "/api/v2/tickets/1/audits.json"

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import WORKER_EMAIL, Api, basic
 
 

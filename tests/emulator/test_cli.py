@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from adapters.emulator.cli import add_arguments, build, per_minute
+from emulator.cli import add_arguments, build, per_minute
 from tests.emulator.conftest import basic
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def served() -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
         [
             sys.executable,
             "-m",
-            "adapters.emulator",
+            "emulator",
             "--port",
             "0",
             "--frozen-clock",
@@ -83,7 +83,7 @@ def test_a_broken_scenario_exits_2(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("tickets: [{id: 1}]\n")
     result = subprocess.run(
-        [sys.executable, "-m", "adapters.emulator", "--port", "0", "--scenario", str(broken)],
+        [sys.executable, "-m", "emulator", "--port", "0", "--scenario", str(broken)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.emulator import ApiError, Emulator, EmulatorClock, RateLimits
+from emulator import ApiError, Emulator, EmulatorClock, RateLimits
 from tests.emulator.conftest import Api, small_scenario
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

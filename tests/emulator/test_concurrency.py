@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import Api
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from adapters.emulator import Emulator
-from tests.emulator.conftest import Api
+from emulator import Emulator
+from tests.emulator.conftest import WORKER_TOKEN, Api
 
 
 def control(emulator: Emulator, method: str, name: str, body: object = None) -> requests.Response:
@@ -48,3 +48,24 @@ def test_act_snapshot_stats_and_requests(emulator: Emulator, api: Api) -> None:
         {"method": "GET", "path": "/api/v2/tickets/2.json", "query": "", "status": 200}
     ]
     assert control(emulator, "GET", "nothing").status_code == 404
+
+
+def test_a_token_revoked_at_run_time_is_refused_until_it_is_restored(
+    emulator: Emulator, api: Api
+) -> None:
+    assert api.get("/api/v2/tickets/2.json").status_code == 200
+    revoked = control(emulator, "POST", "credentials", {"revoke": WORKER_TOKEN})
+    assert revoked.json() == {"revoked": [WORKER_TOKEN]}
+    refused = api.get("/api/v2/tickets/2.json")
+    assert refused.status_code == 401
+    assert refused.json() == {"error": "Couldn't authenticate you"}
+    bearer = {"Authorization": "Bearer oauth-secret"}
+    url = f"{emulator.base_url}/api/v2/tickets/2.json"
+    assert requests.get(url, timeout=10, headers=bearer).status_code == 200  # only that token
+    emulator.revoke_token("oauth-secret")
+    assert requests.get(url, timeout=10, headers=bearer).status_code == 401
+    restored = control(emulator, "POST", "credentials", {"restore": WORKER_TOKEN})
+    assert restored.json() == {"revoked": ["oauth-secret"]}
+    assert api.get("/api/v2/tickets/2.json").status_code == 200
+    assert control(emulator, "POST", "credentials", {"revoke": "nope"}).status_code == 400
+    assert control(emulator, "POST", "credentials", {"drop": "x"}).status_code == 400

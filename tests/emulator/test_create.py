@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import Api
 
 CREATE = "/api/v2/tickets.json"
@@ -99,3 +99,38 @@ def test_zenpy_creates_a_ticket(zenpy_client: Any) -> None:
     )
     assert created.ticket.subject == "From zenpy"
     assert created.audit.events[0]["type"] == "Comment"
+
+
+def test_created_on_a_customers_behalf(api: Api) -> None:
+    body = {
+        "ticket": {
+            **NEW["ticket"],
+            "requester_id": 100,
+            "submitter_id": 1,
+            "organization_id": 500,
+            "priority": "high",
+            "comment": {"body": "For the customer's change.", "public": False},
+        }
+    }
+    answer = api.post(CREATE, body).json()
+    ticket, audit = answer["ticket"], answer["audit"]
+    assert (ticket["requester_id"], ticket["submitter_id"]) == (100, 1)
+    assert (ticket["organization_id"], ticket["priority"]) == (500, "high")
+    (comment,) = [e for e in audit["events"] if e["type"] == "Comment"]
+    # "The submitter always becomes the author of the first comment" [spec].
+    assert (comment["author_id"], comment["public"]) == (1, False)
+
+
+def test_an_organization_that_is_not_the_requesters_is_refused(api: Api) -> None:
+    for requester, organization in ((100, 501), (21, 500)):  # unknown; not Alice's
+        body = {"ticket": {**NEW["ticket"], "requester_id": requester,
+                           "organization_id": organization}}  # fmt: skip
+        response = api.post(CREATE, body)
+        assert response.status_code == 422, response.json()
+        assert "organization" in response.json()["details"]
+
+
+def test_an_update_to_an_unknown_requester_or_organization_is_refused(api: Api) -> None:
+    for change in ({"requester_id": 987654321}, {"organization_id": 2**70}):
+        response = api.put("/api/v2/tickets/1.json", {"ticket": change})
+        assert response.status_code == 422, response.json()

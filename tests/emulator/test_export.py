@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import Api
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 import requests
 
-from adapters.emulator import Emulator, EmulatorError, FaultKind, FaultRule
-from tests.emulator.conftest import Api
+from emulator import Emulator, EmulatorError, FaultKind, FaultRule, RateLimits
+from tests.emulator.conftest import WORKER_EMAIL, WORKER_TOKEN, Api, basic, small_scenario
 
 TICKET = "/api/v2/tickets/2.json"
 EXPORT = "/api/v2/incremental/tickets/cursor.json"
@@ -106,6 +108,16 @@ def test_repeated_cursor(emulator: Emulator, api: Api) -> None:
     assert api.get(first["after_url"]).json()["after_cursor"] != first["after_cursor"]
 
 
+@pytest.mark.parametrize("query", ["page[size]=1", "per_page=1"], ids=["cursor", "offset"])
+def test_repeated_page_links_a_listing_to_itself(emulator: Emulator, api: Api, query: str) -> None:
+    emulator.faults.add(FaultRule(FaultKind.REPEAT_PAGE, path="/groups$"))
+    first = api.get(f"/api/v2/groups.json?{query}").json()
+    again = first["links"]["next"] if "links" in first else first["next_page"]
+    assert first.get("meta", {"has_more": True})["has_more"] is True
+    repeated = api.get(again.removeprefix(emulator.base_url)).json()
+    assert repeated["groups"] == first["groups"]  # the same page, for ever
+
+
 def test_ticket_missing_fields(emulator: Emulator, api: Api) -> None:
     emulator.faults.add(FaultRule(FaultKind.MISSING_FIELDS, path="/incremental/", ticket=2, nth=1))
     tickets = {t["id"]: t for t in api.get(f"{EXPORT}?start_time=0").json()["tickets"]}
@@ -152,3 +164,42 @@ def test_fault_specs_parse_and_fail_clearly() -> None:
     for bad in ("explode", "status:status=abc", "status:first", "status:colour=red"):
         with pytest.raises(EmulatorError):
             FaultRule.parse(bad)
+
+
+def test_hang_never_answers_and_applies_nothing(emulator: Emulator, api: Api) -> None:
+    emulator.faults.add(FaultRule(FaultKind.HANG, method="PUT", nth=1))
+    with pytest.raises(requests.Timeout):
+        api.session.put(api.url(TICKET), json={"ticket": {"priority": "urgent"}}, timeout=0.3)
+    assert audit_count(emulator) == 1
+    assert change(api, priority="urgent").status_code == 200  # only that request hangs
+
+
+def test_hang_with_a_delay_drops_the_connection_unanswered(emulator: Emulator, api: Api) -> None:
+    emulator.faults.add(FaultRule(FaultKind.HANG, method="PUT", delay=0.05, nth=1))
+    with pytest.raises(requests.ConnectionError):
+        change(api, priority="urgent")
+    assert audit_count(emulator) == 1
+    assert emulator.request_log[-1].status == 0
+
+
+def test_a_hanging_request_does_not_keep_the_emulator_from_closing() -> None:
+    outcome: list[BaseException] = []
+    with Emulator(small_scenario(), rate_limits=RateLimits.disabled()) as emu:
+        rule = emu.faults.add(FaultRule(FaultKind.HANG, method="GET"))
+        client = threading.Thread(target=_get_forever, args=(emu.base_url, outcome))
+        client.start()
+        deadline = time.monotonic() + 30
+        while rule.fired == 0 and time.monotonic() < deadline:  # the request arrived
+            time.sleep(0.01)
+        assert rule.fired == 1
+    client.join(timeout=30)  # the client's own timeout is an hour
+    assert not client.is_alive()
+    assert [type(exc) for exc in outcome] == [requests.ConnectionError]
+
+
+def _get_forever(base_url: str, outcome: list[BaseException]) -> None:
+    try:
+        headers = {"Authorization": basic(WORKER_EMAIL, WORKER_TOKEN)}
+        requests.get(f"{base_url}{TICKET}", headers=headers, timeout=3600)
+    except requests.RequestException as exc:
+        outcome.append(exc)

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.emulator import Emulator, RateLimits
-from adapters.emulator.ratelimit import RateLimiter
+from emulator import Emulator, RateLimits
+from emulator.ratelimit import RateLimiter
 from tests.emulator.conftest import Api, small_scenario
 
 EXPORT = "/api/v2/incremental/tickets/cursor.json?start_time=0"

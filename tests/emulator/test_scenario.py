@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapters.emulator import Emulator, EmulatorError, RateLimits, Scenario
+from emulator import Emulator, EmulatorError, RateLimits, Scenario
 from tests.emulator.conftest import SMALL, small_scenario
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "demo.yaml"
@@ -105,3 +105,26 @@ def test_zendesk_refusals_in_a_scenario_are_scenario_errors() -> None:
     with pytest.raises(EmulatorError, match="scenario ticket 2"):
         Emulator(small_scenario(tickets=light_assignee)).start()
     assert "description" in broken(tickets=[dict(SMALL["tickets"][1], description="")])
+
+
+def test_unknown_keys_and_choices_read_like_zdsyncs_own_config() -> None:
+    ticket = [dict(SMALL["tickets"][1], colour="red")]
+    message = broken(tickets=ticket)
+    assert "small: tickets[0].colour: unknown key; known keys: " in message
+    assert "assignee, " in message  # the known keys are listed, sorted
+    users = [dict(SMALL["users"][0], role="boss")]
+    assert broken(users=users).endswith(
+        "users[0].role: expected one of admin, agent, end-user, got 'boss'"
+    )
+    statuses = [{"id": 1, "category": "closed"}, {"id": 2}]
+    assert "custom_statuses[0].category: expected one of hold, new, open, pending, solved, " in (
+        broken(custom_statuses=statuses)
+    )
+    assert "got None" in broken(custom_statuses=statuses[1:])
+
+
+def test_an_impossible_date_in_a_scenario_file_is_a_scenario_error(tmp_path: Path) -> None:
+    path = tmp_path / "feb.yaml"
+    path.write_text("account: {start: 2025-02-30}\n")
+    with pytest.raises(EmulatorError, match=r"feb\.yaml: cannot read scenario: day is out of"):
+        Scenario.load(path)

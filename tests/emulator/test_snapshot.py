@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from adapters.emulator import Emulator, RateLimits
+from emulator import Emulator, RateLimits
 from tests.emulator.conftest import Api, small_scenario
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from adapters.emulator import Emulator
+from emulator import Emulator
 from tests.emulator.conftest import Api
 
 

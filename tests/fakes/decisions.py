@@ -58,7 +58,11 @@ def schedule(books: FakeState, next_due: Mapping[int, datetime | None]) -> None:
 
 
 def read_outbox(
-    books: FakeState, *, states: Collection[str] | None, ticket_id: int | None
+    books: FakeState,
+    *,
+    states: Collection[str] | None,
+    ticket_id: int | None,
+    keys: Collection[str] | None = None,
 ) -> list[OutboxEntry]:
     for wanted in states or ():
         check_state(wanted, "outbox filter")
@@ -67,6 +71,7 @@ def read_outbox(
         for entry in books.outbox.values()
         if (states is None or entry.state in states)
         and (ticket_id is None or entry.ticket_id == ticket_id)
+        and (keys is None or entry.key in keys)
     ]
     # A stable sort keeps the enqueue order among decisions of the same instant.
     return sorted(found, key=lambda entry: entry.decided_at)
@@ -80,6 +85,7 @@ def settle(
     error: str | None,
     audit_id: int | None,
     created_ticket_id: int | None,
+    attempt: bool = True,
     now: datetime,
 ) -> None:
     check_state(state, f"settle {key!r}")
@@ -89,7 +95,7 @@ def settle(
     books.outbox[key] = dataclasses.replace(
         entry,
         state=state,
-        attempts=entry.attempts + 1,
+        attempts=entry.attempts + (1 if attempt else 0),
         last_error=error,
         audit_id=audit_id if audit_id is not None else entry.audit_id,
         created_ticket_id=(

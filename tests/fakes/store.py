@@ -29,6 +29,7 @@ from sync.records import (
     TicketQuery,
     TicketRecord,
     TicketSummary,
+    UnreadableTicket,
     UserRecord,
 )
 from tests.fakes import decisions, pushes
@@ -59,6 +60,8 @@ class FakeState:
     outbox: dict[str, OutboxEntry] = field(default_factory=dict)
     #: Each ticket's next due time (tickets with none have no entry).
     due: dict[int, datetime] = field(default_factory=dict)
+    #: Remembered unreadable tickets by id (``since``, ``last_seen`` and ``tries`` set).
+    unreadable: dict[int, UnreadableTicket] = field(default_factory=dict)
 
     def copy(self) -> FakeState:
         # Records are frozen, so copying the containers is a full snapshot.
@@ -70,6 +73,7 @@ class FakeState:
             dict(self.sync_state),
             dict(self.outbox),
             dict(self.due),
+            dict(self.unreadable),
         )
 
     def next_seq(self) -> int:
@@ -84,6 +88,8 @@ class FakeStore:
         self._clock = clock
         self._state = FakeState()
         self.failing_keys: set[str] = set()
+        #: Held locks: name -> holder. A test may put one here to play another process.
+        self.locks: dict[str, str] = {}
 
     def read_state(self, key: str) -> str | None:
         return self._state.sync_state.get(key)
@@ -103,28 +109,73 @@ class FakeStore:
         needs_audits: Collection[int],
         cursor_key: str,
         cursor: str | None,
+        unreadable: Sequence[UnreadableTicket] = (),
     ) -> None:
         now = self._clock.now()
         with self._transaction() as state:
-            seq = state.next_seq()
-            for incoming in tickets:
-                before = state.tickets.get(incoming.id)
-                stored = incoming
-                if before is not None and incoming.deleted:
-                    stored = dataclasses.replace(
-                        before.ticket,
-                        status=incoming.status,
-                        generated_timestamp=incoming.generated_timestamp,
-                    )
-                pending = before.audits_pending_since if before else None
-                state.tickets[incoming.id] = _Mirrored(stored, now, seq, pending)
-            for ticket_id in set(needs_audits) & state.tickets.keys():
-                mirrored = state.tickets[ticket_id]
-                if mirrored.audits_pending_since is None:
-                    state.tickets[ticket_id] = dataclasses.replace(
-                        mirrored, audits_pending_since=now
-                    )
+            self._store_tickets(state, tickets, needs_audits, now)
+            spoiled = {u.ticket_id for u in unreadable}
+            for ticket_id in {t.id for t in tickets} - spoiled:
+                state.unreadable.pop(ticket_id, None)
+            for found in unreadable:
+                before = state.unreadable.get(found.ticket_id)
+                state.unreadable[found.ticket_id] = UnreadableTicket(
+                    found.ticket_id, found.reason, since=before.since if before else now,
+                    tries=before.tries if before else 0, last_seen=now,
+                )  # fmt: skip
             self._put_state(state, cursor_key, cursor)
+
+    def save_reread(
+        self,
+        tickets: Sequence[TicketRecord],
+        *,
+        needs_audits: Collection[int],
+        still_unreadable: Sequence[UnreadableTicket] = (),
+        forget: Collection[int] = (),
+    ) -> None:
+        now = self._clock.now()
+        with self._transaction() as state:
+            self._store_tickets(state, tickets, needs_audits, now)
+            for ticket_id in {*forget, *(t.id for t in tickets)}:
+                state.unreadable.pop(ticket_id, None)
+            for found in still_unreadable:
+                before = state.unreadable.get(found.ticket_id)
+                if before is not None:
+                    state.unreadable[found.ticket_id] = dataclasses.replace(
+                        before, reason=found.reason, tries=before.tries + 1, last_seen=now
+                    )
+
+    def unreadable_tickets(self) -> list[UnreadableTicket]:
+        remembered = self._state.unreadable.values()
+        return sorted(remembered, key=lambda u: (u.since or self._clock.now(), u.ticket_id))
+
+    def _store_tickets(
+        self,
+        state: FakeState,
+        tickets: Sequence[TicketRecord],
+        needs_audits: Collection[int],
+        now: datetime,
+    ) -> None:
+        """The export's way of storing tickets (see ``save_export_page``), in ``state``."""
+        seq = state.next_seq()
+        for incoming in tickets:
+            before = state.tickets.get(incoming.id)
+            if before is not None and not incoming.supersedes(before.ticket):
+                continue
+            stored = incoming
+            if before is not None and incoming.deleted:
+                stored = dataclasses.replace(
+                    before.ticket,
+                    status=incoming.status,
+                    generated_timestamp=incoming.generated_timestamp,
+                )
+            stored = _keep_stamp(stored, before)
+            pending = before.audits_pending_since if before else None
+            state.tickets[incoming.id] = _Mirrored(stored, now, seq, pending)
+        for ticket_id in set(needs_audits) & state.tickets.keys():
+            mirrored = state.tickets[ticket_id]
+            if mirrored.audits_pending_since is None:
+                state.tickets[ticket_id] = dataclasses.replace(mirrored, audits_pending_since=now)
 
     def tickets_needing_audits(self, limit: int | None = None) -> list[int]:
         flagged = sorted(
@@ -248,6 +299,7 @@ class FakeStore:
             "sync_state": len(state.sync_state),
             "outbox": len(state.outbox),
             "ticket_due": len(state.due),
+            "unreadable_tickets": len(state.unreadable),
         }
 
     # -- DecisionStore (sync.ports); the bookkeeping lives in tests.fakes.decisions ----
@@ -278,9 +330,13 @@ class FakeStore:
         return new
 
     def outbox(
-        self, *, states: Collection[str] | None = None, ticket_id: int | None = None
+        self,
+        *,
+        states: Collection[str] | None = None,
+        ticket_id: int | None = None,
+        keys: Collection[str] | None = None,
     ) -> list[OutboxEntry]:
-        return decisions.read_outbox(self._state, states=states, ticket_id=ticket_id)
+        return decisions.read_outbox(self._state, states=states, ticket_id=ticket_id, keys=keys)
 
     def settle(
         self,
@@ -290,11 +346,12 @@ class FakeStore:
         error: str | None = None,
         audit_id: int | None = None,
         created_ticket_id: int | None = None,
+        attempt: bool = True,
     ) -> None:
         with self._transaction() as working:
             decisions.settle(
                 working, key, state=state, error=error, audit_id=audit_id,
-                created_ticket_id=created_ticket_id, now=self._clock.now(),
+                created_ticket_id=created_ticket_id, attempt=attempt, now=self._clock.now(),
             )  # fmt: skip
 
     # -- PushStore (sync.ports); follow-ups and the summary live in tests.fakes.pushes ----
@@ -306,8 +363,12 @@ class FakeStore:
         now = self._clock.now()
         with self._transaction() as state:
             before = state.tickets.get(ticket.id)
-            pending = None if all_audits or before is None else before.audits_pending_since
-            state.tickets[ticket.id] = _Mirrored(ticket, now, state.next_seq(), pending)
+            if before is None or ticket.supersedes(before.ticket):
+                pending = None if all_audits or before is None else before.audits_pending_since
+                stored = _keep_stamp(ticket, before)
+                state.tickets[ticket.id] = _Mirrored(stored, now, state.next_seq(), pending)
+            elif all_audits and before.ticket.updated_at == ticket.updated_at:
+                state.tickets[ticket.id] = dataclasses.replace(before, audits_pending_since=None)
             for audit in audits:
                 state.audits[audit.id] = dataclasses.replace(audit, events=())
                 state.events.update((event.id, event) for event in audit.events)
@@ -318,8 +379,23 @@ class FakeStore:
                 state, key, created_ticket_id=created_ticket_id, now=self._clock.now()
             )
 
+    def requeue_failed(self, keys: Collection[str] | None = None) -> list[str]:
+        with self._transaction() as working:
+            return pushes.requeue_failed(working, keys, now=self._clock.now())
+
     def outbox_summary(self, *, errors: int = 5) -> OutboxSummary:
         return pushes.summary(self._state, errors=errors)
+
+    # -- LockStore (sync.ports): the store's processes are the leases of this object -----
+
+    def try_lock(self, name: str, *, holder: str) -> FakeLease | None:
+        if name in self.locks:
+            return None
+        self.locks[name] = holder
+        return FakeLease(self, name)
+
+    def lock_holder(self, name: str) -> str | None:
+        return self.locks.get(name)
 
     @contextmanager
     def _transaction(self) -> Iterator[FakeState]:
@@ -336,5 +412,26 @@ class FakeStore:
             state.sync_state[key] = value
 
 
+class FakeLease:
+    def __init__(self, store: FakeStore, name: str) -> None:
+        self._store: FakeStore | None = store
+        self._name = name
+
+    def held(self) -> bool:
+        return self._store is not None and self._name in self._store.locks
+
+    def release(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.locks.pop(self._name, None)
+
+
 def _by_id(items: Sequence[T], key: Callable[[T], int]) -> tuple[T, ...]:
     return tuple(sorted(items, key=key))
+
+
+def _keep_stamp(ticket: TicketRecord, before: _Mirrored | None) -> TicketRecord:
+    """The export's stamp stays known when a newer version comes from an answer without one."""
+    if ticket.generated_timestamp is not None or before is None:
+        return ticket
+    return dataclasses.replace(ticket, generated_timestamp=before.ticket.generated_timestamp)

@@ -16,6 +16,7 @@ write would. ``before_update`` runs before each update: a test's agent racing th
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -129,7 +130,7 @@ class FakeWriter:
 
     def show_ticket(self, ticket_id: int, *, system_field_id: int | None) -> TicketRecord:
         self._fault("show")
-        return self._existing(ticket_id, "GET")
+        return _answered(self._existing(ticket_id, "GET"))
 
     def update_ticket(self, change: TicketChange, *, system_field_id: int | None) -> UpdatedTicket:
         if self.before_update is not None:
@@ -140,7 +141,7 @@ class FakeWriter:
             raise TicketConflict(f"PUT ticket {ticket.id}: 409 UpdateConflict", status=409)
         audit = self._apply(ticket, change)
         self._maybe_lose("update")
-        return UpdatedTicket(self.zendesk.tickets[ticket.id], audit)
+        return UpdatedTicket(_answered(self.zendesk.tickets[ticket.id]), audit)
 
     def update_many(self, ids: Sequence[int], change: TicketChange) -> list[BulkResult]:
         self._fault("update_many")
@@ -155,7 +156,9 @@ class FakeWriter:
         self._maybe_lose("update_many")
         return results
 
-    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
+    def create_ticket(
+        self, ticket: NewTicket, *, system_field_id: int | None = None
+    ) -> CreatedTicket:
         self._fault("create")
         known = self.created.get(ticket.idempotency_key)
         if known is not None:
@@ -165,8 +168,27 @@ class FakeWriter:
         new_id = self.next_ticket_id
         self.next_ticket_id += 1
         self.created[ticket.idempotency_key] = (ticket, new_id)
+        record, audit = self._new(new_id, ticket)
         self._maybe_lose("create")
-        return CreatedTicket(new_id)
+        return CreatedTicket(new_id, ticket=_answered(record), audit=audit)
+
+    def _new(self, ticket_id: int, ticket: NewTicket) -> tuple[TicketRecord, AuditRecord]:
+        """The ticket Zendesk creates for ``ticket``, with its creation audit."""
+        now = self.clock.now()
+        custom = [
+            {"id": field_id, "value": _wire(value)} for field_id, value in ticket.custom_fields
+        ]
+        raw = {"id": ticket_id, "status": "open", "group_id": ticket.group_id,
+               "assignee_id": None, "custom_status_id": None, "tags": sorted(ticket.tags),
+               "subject": ticket.subject, "created_at": stamp(now), "updated_at": stamp(now),
+               "custom_fields": custom, "requester_id": ticket.requester_id,
+               "organization_id": ticket.organization_id, "priority": ticket.priority,
+               "submitter_id": ticket.author_id, "external_id": ticket.external_id}  # fmt: skip
+        record = _record(raw, int(now.timestamp()))
+        self.zendesk.tickets[ticket_id] = record
+        created = [("Create", name, _wire(raw[name]), None) for name in ("status", "group_id")]
+        by = ticket.author_id or self.worker_id
+        return record, self._audit(record, by, created, [(False, ticket.body)], now)
 
     # -- state for assertions ------------------------------------------------------------
 
@@ -284,14 +306,20 @@ class FakeWriter:
         return audit
 
 
+def _answered(ticket: TicketRecord) -> TicketRecord:
+    """The ticket as an answer other than the export shows it: without generated_timestamp
+    (reference notes, section 1)."""
+    return dataclasses.replace(ticket, generated_timestamp=None)
+
+
 def _record(raw: Mapping[str, Any], generated: int) -> TicketRecord:
     return TicketRecord(
         id=raw["id"],
         status=raw["status"],
         group_id=raw["group_id"],
         assignee_id=raw["assignee_id"],
-        requester_id=None,
-        organization_id=None,
+        requester_id=raw.get("requester_id"),
+        organization_id=raw.get("organization_id"),
         custom_status_id=raw["custom_status_id"],
         subject=raw["subject"],
         system=None,

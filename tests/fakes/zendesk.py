@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sync.errors import TicketNotFound, ZendeskError
+from sync.errors import TicketNotFound, TicketUnreadable, ZendeskError
 from sync.records import (
     AuditBatch,
     AuditRecord,
@@ -21,6 +21,7 @@ from sync.records import (
     EventRecord,
     ExportPage,
     TicketRecord,
+    UnreadableTicket,
     UserRecord,
 )
 
@@ -99,6 +100,11 @@ class FakeZendesk:
         self.export_requests: list[dict[str, Any]] = []
         #: End users (requesters): not in the directory, found by ``users``.
         self.people: list[UserRecord] = []
+        #: Ticket -> why the export's record of it cannot be read: the page names it
+        #: unreadable instead of sending it (``show_ticket`` still reads it).
+        self.spoiled_in_export: dict[int, str] = {}
+        #: Ticket -> how many of the next ``show_ticket`` answers cannot be read.
+        self.spoiled_shows: Counter[int] = Counter()
 
     def put(self, ticket: TicketRecord, *audits: AuditRecord) -> None:
         self.tickets[ticket.id] = ticket
@@ -147,7 +153,13 @@ class FakeZendesk:
                 after = (page[-1].generated_timestamp, page[-1].id)
             cursor = f"{after[0]}:{after[1]}"
             end = len(rest) <= self.page_size
-            yield ExportPage(tickets=tuple(page), after_cursor=cursor, end_of_stream=end)
+            spoiled = [t for t in page if t.id in self.spoiled_in_export]
+            yield ExportPage(
+                tickets=tuple(t for t in page if t not in spoiled), after_cursor=cursor,
+                end_of_stream=end, skipped=len(spoiled),
+                unreadable=tuple(UnreadableTicket(t.id, self.spoiled_in_export[t.id])
+                                 for t in spoiled),
+            )  # fmt: skip
             if end:
                 return
 
@@ -161,3 +173,14 @@ class FakeZendesk:
         if ticket_id not in self.tickets:
             raise TicketNotFound(f"GET ticket {ticket_id} audits: 404", status=404)
         return AuditBatch(ticket_id=ticket_id, audits=tuple(self.audits.get(ticket_id, ())))
+
+    def show_ticket(self, ticket_id: int, *, system_field_id: int | None) -> TicketRecord:
+        self._maybe_fail("show")
+        if ticket_id not in self.tickets:
+            raise TicketNotFound(f"GET ticket {ticket_id}: 404", status=404)
+        if self.spoiled_shows[ticket_id] > 0:
+            self.spoiled_shows[ticket_id] -= 1
+            reason = "status is None, expected a string"
+            raise TicketUnreadable(f"GET ticket {ticket_id}: unreadable: {reason}", reason=reason)
+        # As Zendesk's show answers: no generated_timestamp (reference notes, section 1).
+        return dataclasses.replace(self.tickets[ticket_id], generated_timestamp=None)

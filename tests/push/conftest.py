@@ -10,6 +10,7 @@ injected, so waiting for them would only make the tests slow.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.emulator import Emulator, FaultRule, RateLimits, Scenario
 from adapters.store import SqlStore, open_store
 from adapters.zendesk import ZendeskClient
+from emulator import Emulator, FaultRule, RateLimits, Scenario
 from sync.clock import FixedClock
 from sync.config import Settings, load_settings
 from sync.cycle import CycleReport, run_cycle
@@ -39,6 +40,17 @@ PUSH_SCENARIO = ROOT / "fixtures" / "scenarios" / "push.yaml"
 PUSH_CONFIG = ROOT / "fixtures" / "push" / "zdsync.yaml"
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 TOKEN = "push-token"
+
+
+@functools.cache
+def compared_worlds_start() -> datetime:
+    """One instant for the live worlds whose end states a test compares (the worker runs
+    on the host's clock there): the notes name the time of the update they answer, so two
+    worlds frozen a minute apart would differ in their texts, not in what zdsync did. Set
+    by the first world that asks, so it stays close to the workers' clock."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 #: Decisions the push world gives at START (six blocks of ten; docs in the scenario).
 DECISIONS = 60
 FOLLOW_UPS = 12
@@ -80,8 +92,10 @@ class RacingZendesk:
     def update_many(self, ids: Sequence[int], change: TicketChange) -> list[BulkResult]:
         return self.client.update_many(ids, change)
 
-    def create_ticket(self, ticket: NewTicket) -> CreatedTicket:
-        return self.client.create_ticket(ticket)
+    def create_ticket(
+        self, ticket: NewTicket, *, system_field_id: int | None = None
+    ) -> CreatedTicket:
+        return self.client.create_ticket(ticket, system_field_id=system_field_id)
 
     def whoami(self) -> Any:
         return self.client.whoami()

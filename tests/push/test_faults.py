@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from adapters.emulator import FaultKind, FaultRule
+from emulator import FaultKind, FaultRule
 from tests.push.conftest import DECISIONS, FOLLOW_UPS, push_run, worker_comments
 
 #: Ticket -> an agent's edit (see fixtures/scenarios/push.yaml for the slots).

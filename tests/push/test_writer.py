@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.emulator import Emulator, FaultKind, FaultRule, RateLimits, Scenario
 from adapters.zendesk import ZendeskClient
+from emulator import Emulator, FaultKind, FaultRule, RateLimits, Scenario
 from sync.errors import TicketConflict, TicketNotFound, ZendeskRejected, ZendeskUnavailable
 from sync.records import NewTicket, TicketChange
 from tests.push.conftest import PUSH_SCENARIO, START, push_settings

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 
 import pytest
 
-from adapters.emulator import Emulator, RateLimits, Scenario
 from adapters.zendesk import ZendeskClient
+from emulator import Emulator, RateLimits, Scenario
 from sync.clock import FixedClock
 from sync.config import Secret, SyncSettings, ZendeskSettings
 from sync.errors import TicketConflict, TicketNotFound, ZendeskRejected
@@ -25,6 +25,7 @@ from tests.fakes.writer import FakeWriter
 from tests.fakes.zendesk import FakeZendesk
 
 OPEN, CLOSED, MISSING = 1, 2, 3
+SYSTEM = 360001
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
@@ -49,8 +50,11 @@ SCENARIO: dict[str, Any] = {
          "groups": [100]},
         {"id": 21, "name": "Alice", "email": "alice@acme.example", "role": "agent",
          "groups": [201]},
-        {"id": 601, "name": "Carla", "email": "carla@customer.example"},
+        {"id": 601, "name": "Carla", "email": "carla@customer.example", "organization": 401},
     ],
+    "organizations": [{"id": 401, "name": "Customer BV"}],
+    "ticket_fields": [{"id": SYSTEM, "title": "System", "type": "tagger",
+                       "options": {"Mail": "system_mail", "DNS": "system_dns"}}],
     "credentials": [{"user": 1, "token": "contract-token"}],
     "tickets": [
         {"id": OPEN, "created": "-2h", "requester": 601, "subject": "Open", "description": "d",
@@ -147,3 +151,21 @@ def test_creating_with_the_same_key_twice_gives_the_same_ticket(world: World) ->
     other = zendesk.create_ticket(NewTicket("zdsync-key-2", "Other", "Body.", 1, 100))
     assert (first.replayed, again.replayed, other.replayed) == (False, True, False)
     assert again.ticket_id == first.ticket_id != other.ticket_id
+
+
+def test_a_ticket_created_for_a_customer_answers_with_it_and_its_audit(world: World) -> None:
+    request = NewTicket(
+        "zdsync-key-3", "Change Request for #1", "Body.", 1, 100, ("zdsync_follow_up",),
+        requester_id=601, organization_id=401, priority="high",
+        custom_fields=((SYSTEM, "system_mail"),),
+    )  # fmt: skip
+    created = world.zendesk.create_ticket(request, system_field_id=SYSTEM)
+    ticket = created.ticket
+    assert ticket is not None and ticket.id == created.ticket_id
+    assert (ticket.requester_id, ticket.organization_id, ticket.group_id) == (601, 401, 100)
+    assert ticket.raw["priority"] == "high" and "zdsync_follow_up" in ticket.tags
+    values = {item["id"]: item["value"] for item in ticket.raw["custom_fields"]}
+    assert values[SYSTEM] == "system_mail"
+    assert created.audit is not None and created.audit.ticket_id == ticket.id
+    (comment,) = [e for e in created.audit.events if e.type == "Comment"]
+    assert (comment.body, comment.public, comment.author_id) == ("Body.", False, 1)

@@ -50,7 +50,6 @@ ACCOUNT = Account(
     ispnext_groups=(Group(ISPNEXT, "ISPnext Support"), Group(ISPNEXT_2ND, "ISPnext Second Line")),
     partner_groups=(Group(ACME, "Acme IT"), Group(BETA, "Beta Networks")),
     total_time_field_id=TOTAL,
-    last_update_time_field_id=LAST_UPDATE,
 )
 
 USERS = (
@@ -169,6 +168,13 @@ class Ticket:
             custom_status_id=custom_status,
             subject=subject,
         )
+
+    @classmethod
+    def continuing(cls, view: TicketView) -> Ticket:
+        """Write on after ``view`` (a history the simulator extended)."""
+        ticket = cls.__new__(cls)
+        ticket._view = view
+        return ticket
 
     def update(
         self,

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from rules.config import RulesConfig, parse_rules_config
+from rules.config import RulesConfig
 from rules.engine import decide
+from rules.rules_section import parse_rules_config
 from tests.rules.builders import ACCOUNT, PIET, at, handed_to_partner
 
 FULL = """
@@ -114,6 +115,12 @@ PROBLEMS: list[tuple[str, Any, str, str]] = [
         {"hand_back": {"tracked_scope": "month"}},
         "rules.hand_back.tracked_scope",
         "episode, ticket",
+    ),
+    (
+        "scope as a list",
+        {"hand_back": {"tracked_scope": ["episode"]}},
+        "rules.hand_back.tracked_scope",
+        "expected one of episode, ticket, got ['episode']",
     ),
     (
         "not a boolean",

@@ -107,6 +107,18 @@ SCENARIOS: list[Scenario] = [
         ["time_entry_note"],
     ),
     (
+        "time note: the reminder answered, its tag removed",
+        lambda: (
+            partner_ticket()
+            .track(600, by=PIET, when=at(5))
+            .update(WORKER, at(6), comment="reminder", tags=("time_note_missing",))
+            .update(LIZ, at(9), comment="spent on the router", public=False)
+        ),
+        CONFIG,
+        at(10),
+        ["time_entry_note"],
+    ),
+    (
         "time note: public reply, twice",
         lambda: (
             partner_ticket()

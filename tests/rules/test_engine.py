@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from rules.config import Account, HandBackConfig, RulesConfig
-from rules.decision import Decision
 from rules.engine import RULES, decide, explain, next_due
 from rules.model import Directory
 from tests.rules.builders import (
@@ -44,26 +43,6 @@ def test_deciding_twice_gives_the_same_keys() -> None:
     assert sorted(d.key for d in first) == sorted(d.key for d in second)
     assert len({d.key for d in first}) == 12
     assert decide(views, CONFIG, at(hours=2)) == first
-
-
-def test_decisions_round_trip_through_json() -> None:
-    for decision in decide([busy_ticket().view()], CONFIG, at(hours=2)):
-        text = json.dumps(decision.to_dict())
-        assert Decision.from_dict(json.loads(text)) == decision
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"rule": "hand_back", "ticket_id": 1, "actions": [], "facts": {}},
-        {"key": "k", "rule": "hand_back", "ticket_id": "1", "actions": [], "facts": {}},
-        {"key": "k", "rule": "r", "ticket_id": 1, "actions": [{"type": "teleport"}], "facts": {}},
-    ],
-    ids=["no key", "ticket id as text", "unknown action"],
-)
-def test_malformed_decisions_are_rejected(data: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match=r"decision|action"):
-        Decision.from_dict(data)
 
 
 def test_explain_covers_every_rule_with_its_facts() -> None:

@@ -6,14 +6,32 @@ from dataclasses import replace
 
 import pytest
 
-from rules.actions import AddTags, CreateFollowUp
+from rules.actions import AddTags, CreateFollowUp, action_from_dict
 from rules.config import FollowUpConfig, FollowUpKind
 from rules.engine import decide
 from rules.follow_up import create_follow_up
-from tests.rules.builders import ACME, ANNA, CONFIG, ISPNEXT, PIET, WORKER, Ticket, at, judge
+from rules.model import Directory
+from tests.rules.builders import (
+    ACCOUNT,
+    ACME,
+    ANNA,
+    CONFIG,
+    CUSTOM_STATUSES,
+    ISPNEXT,
+    PIET,
+    REQUESTER,
+    STRANGER,
+    SYSTEM_FIELD,
+    USERS,
+    WORKER,
+    Ticket,
+    at,
+    judge,
+)
 from tests.rules.simulator import FIRST_NEW_TICKET, apply_actions
 
 WORK_TYPE = 5004
+SYSTEM_ACCOUNT = replace(ACCOUNT, system_field_id=SYSTEM_FIELD)
 
 
 def partner_ticket() -> Ticket:
@@ -49,7 +67,8 @@ def test_the_new_ticket() -> None:
     assert create.subject == "Change Request for #4001: VPN drops"
     assert "#4001" in create.body and "by Piet Acme" in create.body
     assert create.note_for(9001) == (
-        "[zdsync: follow-up] Marked as Change Request: ticket #9001 was created for ISPnext."
+        "[zdsync: follow-up] Marked as Change Request: ticket #9001 was created in ISPnext "
+        "Support for an unknown requester."
     )
     assert create.tags == ("zdsync_change_request_of_4001", "zdsync_follow_up")
     assert decision.facts["marked_by"] == PIET
@@ -120,3 +139,102 @@ def test_group_of_the_new_ticket_from_config() -> None:
 def _fields(view: object) -> dict[str, object]:
     """A view's fields, to put the simulator's result back into a builder."""
     return {name: getattr(view, name) for name in ("audits", "tags", "updated_at")}
+
+
+ORG = 401
+CUSTOMER_DIRECTORY = Directory.build(
+    SYSTEM_ACCOUNT, USERS, CUSTOM_STATUSES, organizations={ORG: "Gemeente Utrecht"}
+)
+WITH_SYSTEM = CONFIG.with_account(SYSTEM_ACCOUNT)
+
+
+def customer_ticket(**known: object) -> Ticket:
+    """A partner ticket of Carla Customer (Gemeente Utrecht), marked as a change request."""
+    ticket = Ticket(by=ANNA, group=ACME, assignee=PIET, status="open", directory=CUSTOMER_DIRECTORY)
+    ticket.set(**known)
+    return ticket.tag("change_request", by=PIET, when=at(10))
+
+
+CUSTOMERS = [
+    # (case, the original's fields, requester, organization, priority, System, "for" whom)
+    (
+        "everything known",
+        {
+            "requester_id": REQUESTER,
+            "organization_id": ORG,
+            "priority": "high",
+            "custom_fields": {SYSTEM_FIELD: "system_fiber"},
+        },
+        (REQUESTER, ORG, "high", "system_fiber"),
+        "for Carla Customer (Gemeente Utrecht)",
+    ),
+    (
+        "no organization, no priority, no System value",
+        {"requester_id": REQUESTER},
+        (REQUESTER, None, None, None),
+        "for Carla Customer.",
+    ),
+    (
+        "a requester the directory does not know",
+        {"requester_id": STRANGER, "organization_id": ORG},
+        (STRANGER, ORG, None, None),
+        f"for user #{STRANGER} (Gemeente Utrecht)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("known", "expected", "whom"),
+    [row[1:] for row in CUSTOMERS],
+    ids=[row[0] for row in CUSTOMERS],
+)
+def test_the_new_ticket_is_the_customers(
+    known: dict[str, object], expected: tuple[object, ...], whom: str
+) -> None:
+    view = customer_ticket(**known).view()
+    (decision,) = decide([view], WITH_SYSTEM, at(11))
+    create = decision.actions[0]
+    assert isinstance(create, CreateFollowUp)
+    found = (create.requester_id, create.organization_id, create.priority, create.system_value)
+    assert found == expected
+    # The field goes with its value: nothing to set on the new ticket without one.
+    assert create.system_field_id == (SYSTEM_FIELD if expected[3] else None)
+    assert create.group_id == ISPNEXT
+    note = create.note_for(9001)
+    assert note.startswith(
+        "[zdsync: follow-up] Marked as Change Request: ticket #9001 was created in ISPnext Support "
+    )
+    assert whom in note
+    # Kept: the tags and the "#N" reference that tie the two tickets together.
+    assert create.tags == ("zdsync_change_request_of_4001", "zdsync_follow_up")
+    assert "#4001" in create.subject and "#4001" in create.body
+
+
+def test_without_a_system_field_no_value_is_copied() -> None:
+    # fields.system not configured: the account has no System field id.
+    directory = Directory.build(ACCOUNT, USERS, CUSTOM_STATUSES)
+    ticket = Ticket(by=ANNA, group=ACME, assignee=PIET, status="open", directory=directory)
+    ticket.set(custom_fields={SYSTEM_FIELD: "system_fiber"})
+    view = ticket.tag("change_request", by=PIET, when=at(10)).view()
+    (decision,) = decide([view], CONFIG, at(11))
+    create = decision.actions[0]
+    assert isinstance(create, CreateFollowUp)
+    assert (create.system_field_id, create.system_value) == (None, None)
+
+
+def test_a_follow_up_ticket_is_never_followed_up() -> None:
+    # ISPnext tags the worker's own follow-up ticket: it is the new ticket, not a support one.
+    ticket = Ticket(by=WORKER, group=ISPNEXT, tags=("zdsync_follow_up",), status="open")
+    view = ticket.tag("change_request", by=ANNA, when=at(10)).view()
+    verdict = judge(create_follow_up, view, CONFIG, at(11))
+    assert not verdict.fired
+    assert verdict.reason == "the ticket is a follow-up zdsync created (tag zdsync_follow_up)"
+
+
+def test_a_follow_up_round_trips_through_the_outbox() -> None:
+    view = customer_ticket(
+        requester_id=REQUESTER, organization_id=ORG, custom_fields={SYSTEM_FIELD: ("a", "b")}
+    ).view()
+    (decision,) = decide([view], WITH_SYSTEM, at(11))
+    create = decision.actions[0]
+    assert action_from_dict(create.to_dict()) == create

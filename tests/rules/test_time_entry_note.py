@@ -53,7 +53,10 @@ def test_time_entries(author: int, comment: str | None, public: bool, asks: bool
     if asks:
         (decision,) = verdict.decisions
         note, tag = decision.actions
-        assert isinstance(note, AddNote) and "15 min" in note.body
+        assert (
+            isinstance(note, AddNote)
+            and "recorded 15m in the update of 2025-01-06 09:10 UTC" in note.body
+        )
         assert tag == AddTags(("time_note_missing",))
         assert decision.key == f"time_entry_note:4001:audit-{view.audits[-1].id}"
         assert decision.facts["public_reply"] is public
@@ -71,11 +74,18 @@ def test_same_time_entered_twice_changes_only_the_total() -> None:
 
 def test_each_audit_without_a_note_is_asked_once() -> None:
     ticket = partner_ticket().track(300, by=PIET, when=at(10))
-    ticket.track(600, by=PIET, when=at(20), comment="internal", public=False)
     ticket.track(120, by=LIZ, when=at(30))
     decisions = decide([ticket.view()], CONFIG, at(31))
     assert [d.facts["seconds_added"] for d in decisions] == [300, 120]
     assert len({d.key for d in decisions}) == 2
+
+
+def test_a_partner_note_in_a_later_update_answers_the_entries_before_it() -> None:
+    ticket = partner_ticket().track(300, by=PIET, when=at(10))
+    ticket.track(600, by=PIET, when=at(20), comment="internal", public=False)
+    ticket.track(120, by=LIZ, when=at(30))
+    decisions = decide([ticket.view()], CONFIG, at(31))
+    assert [d.facts["seconds_added"] for d in decisions] == [120]
 
 
 def test_audits_the_worker_already_answered_are_not_asked_again() -> None:

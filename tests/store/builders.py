@@ -33,7 +33,10 @@ def ticket(
     generated_timestamp: int | None = None,
     tags: tuple[str, ...] = ("partner",),
     system: str | None = "Billing",
+    answer: bool = False,
 ) -> TicketRecord:
+    """A ticket as the export sends it, or (``answer``) as any other answer does: without
+    ``generated_timestamp``."""
     updated_at = T0 + updated
     subject = subject if subject is not None else f"Ticket {ticket_id}"
     raw: dict[str, Any] = {
@@ -59,7 +62,7 @@ def ticket(
         tags=tags,
         created_at=T0 - timedelta(days=1),
         updated_at=updated_at,
-        generated_timestamp=generated_timestamp or int(updated_at.timestamp()),
+        generated_timestamp=None if answer else generated_timestamp or int(updated_at.timestamp()),
         raw=raw,
     )
 

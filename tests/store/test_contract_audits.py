@@ -28,6 +28,7 @@ TABLES = {
     "sync_state",
     "outbox",
     "ticket_due",
+    "unreadable_tickets",
 }
 
 

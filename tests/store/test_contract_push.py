@@ -16,7 +16,7 @@ import pytest
 from sync.clock import FixedClock
 from sync.ports import DecisionStore, MirrorStore, PushStore
 from sync.records import FOLLOW_UP_REQUESTED, OUTBOX_STATES, AuditBatch, OutboxEntry
-from tests.store.builders import audit, ticket
+from tests.store.builders import T0, audit, ticket
 from tests.store.conftest import Backend
 
 CURSOR = "export.after_cursor"
@@ -92,6 +92,78 @@ def test_the_audit_fetch_flag_stays_unless_all_audits_were_saved(backend: Backen
     assert store.tickets_needing_audits() == [1]
 
 
+def test_an_answer_without_a_stamp_keeps_the_exports_stamp(backend: Backend) -> None:
+    store = store_of(backend)
+    exported = ticket(1, generated_timestamp=1_700_000_000)
+    store.save_export_page([exported], needs_audits=[], cursor_key=CURSOR, cursor="c1")
+    answered = ticket(1, status="pending", updated=timedelta(minutes=5), answer=True)
+
+    store.save_ticket(answered)
+
+    stored = store.get_ticket(1)
+    assert stored is not None and (stored.status, stored.updated_at) == (
+        "pending",
+        answered.updated_at,
+    )
+    assert stored.generated_timestamp == 1_700_000_000
+    store.save_ticket(ticket(2, answer=True))  # never exported: no stamp is known
+    never_exported = store.get_ticket(2)
+    assert never_exported is not None and never_exported.generated_timestamp is None
+
+
+def test_an_export_row_older_than_the_answer_does_not_overwrite_it(backend: Backend) -> None:
+    """Our update's answer is stored first; an export page read before it lands later."""
+    store = store_of(backend)
+    store.save_export_page([ticket(1)], needs_audits=[], cursor_key=CURSOR, cursor="c1")
+    answered = ticket(1, status="pending", updated=timedelta(minutes=5), answer=True)
+    store.save_ticket(answered)
+
+    stale = ticket(1, status="open", subject="stale", generated_timestamp=int(T0.timestamp()) + 1)
+    store.save_export_page([stale], needs_audits=[], cursor_key=CURSOR, cursor="c2")
+
+    stored = store.get_ticket(1)
+    assert stored is not None and (stored.status, stored.subject) == ("pending", "Ticket 1")
+    assert store.read_state(CURSOR) == "c2"  # the page itself is stored
+    newer = ticket(1, status="solved", updated=timedelta(minutes=9))
+    store.save_export_page([newer], needs_audits=[], cursor_key=CURSOR, cursor="c3")
+    assert store.get_ticket(1) == newer
+
+
+def test_an_answer_older_than_the_mirrored_version_does_not_overwrite_it(
+    backend: Backend,
+) -> None:
+    """An agent's change was exported before the answer to our (earlier) update arrived."""
+    store = store_of(backend)
+    agents = ticket(1, status="hold", updated=timedelta(minutes=9))
+    store.save_export_page([agents], needs_audits=[1], cursor_key=CURSOR, cursor="c1")
+
+    store.save_ticket(
+        ticket(1, status="pending", updated=timedelta(minutes=5), answer=True),
+        [audit(12, 1, at=timedelta(minutes=5))],
+        all_audits=True,
+    )
+
+    assert store.get_ticket(1) == agents
+    assert [a.id for a in store.get_audits(1)] == [12]  # the audit is real all the same
+    assert store.tickets_needing_audits() == [1]  # the agent's version still needs its own
+
+
+def test_at_the_same_updated_at_a_lower_stamp_loses(backend: Backend) -> None:
+    """A system update moves only generated_timestamp; an export row from before it loses."""
+    store = store_of(backend)
+    later = ticket(1, subject="after the system update", generated_timestamp=2_000)
+    store.save_export_page([later], needs_audits=[], cursor_key=CURSOR, cursor="c1")
+    earlier = ticket(1, subject="before", generated_timestamp=1_000)
+    store.save_export_page([earlier], needs_audits=[], cursor_key=CURSOR, cursor="c2")
+    assert store.get_ticket(1) == later
+    tombstone = ticket(1, status="deleted", generated_timestamp=1_500)
+    store.save_export_page([tombstone], needs_audits=[], cursor_key=CURSOR, cursor="c3")
+    assert store.get_ticket(1) == later  # an older tombstone too
+    store.save_ticket(ticket(1, subject="answer", answer=True))  # same updated_at, no stamp
+    stored = store.get_ticket(1)
+    assert stored is not None and (stored.subject, stored.generated_timestamp) == ("answer", 2_000)
+
+
 def test_an_audit_of_another_ticket_is_refused_and_nothing_is_written(backend: Backend) -> None:
     store = store_of(backend)
     with pytest.raises(ValueError, match="audit 21 belongs to ticket 2"):
@@ -124,6 +196,21 @@ def test_a_follow_up_is_marked_as_requested_then_its_ticket_recorded(
     store.settle("k", state="applied", audit_id=77)  # a later settle keeps the ticket
     (applied,) = store.outbox()
     assert (applied.created_ticket_id, applied.audit_id, applied.attempts) == (5001, 77, 1)
+
+
+def test_asking_again_keeps_the_time_of_the_first_request(
+    backend: Backend, clock: FixedClock
+) -> None:
+    store = store_of(backend)
+    store.record_decisions([entry("k")], next_due={}, mark=None)
+    store.note_follow_up("k", created_ticket_id=None)
+    first = clock.now()
+    clock.advance(timedelta(minutes=30))
+
+    store.note_follow_up("k", created_ticket_id=None)
+
+    (asked,) = store.outbox()
+    assert (asked.last_error, asked.updated_at) == (FOLLOW_UP_REQUESTED, first)
 
 
 def test_note_follow_up_refuses_an_unknown_key(backend: Backend) -> None:
@@ -164,3 +251,47 @@ def test_the_summary_counts_states_and_lists_the_latest_errors_first(
         entries[3], state="conflict", attempts=1, last_error="409", updated_at=clock.now()
     )
     assert [e.key for e in store.outbox_summary().last_errors] == ["k4", "k3", "k2"]
+
+
+# -- settle without an attempt, outbox by key, requeue_failed --------------------------------
+
+
+def test_a_settle_that_is_no_attempt_leaves_the_count(backend: Backend) -> None:
+    store = store_of(backend)
+    store.record_decisions([entry("k")], next_due={}, mark=None)
+    store.settle("k", state="failed", error="422 invalid")
+
+    store.settle("k", state="pending", error="no answer; tried again", attempt=False)
+
+    (waiting,) = store.outbox()
+    assert (waiting.state, waiting.attempts, waiting.last_error) == (
+        "pending", 1, "no answer; tried again"
+    )  # fmt: skip
+
+
+def test_the_outbox_by_key_lists_the_known_ones_oldest_first(backend: Backend) -> None:
+    store = store_of(backend)
+    store.record_decisions([entry(f"k{n}", n, minutes=-n) for n in (1, 2, 3)], next_due={},
+                           mark=None)  # fmt: skip
+    assert [e.key for e in store.outbox(keys=["k1", "k3", "nope"])] == ["k3", "k1"]
+    assert store.outbox(keys=[]) == []
+
+
+def test_failed_entries_are_queued_again_with_a_fresh_count(
+    backend: Backend, clock: FixedClock
+) -> None:
+    store = store_of(backend)
+    store.record_decisions([entry(f"k{n}", n, minutes=-n) for n in range(1, 5)], next_due={},
+                           mark=None)  # fmt: skip
+    for key in ("k1", "k2", "k3"):
+        store.settle(key, state="failed", error="422 invalid")
+    store.settle("k4", state="applied", audit_id=9)
+    clock.advance(timedelta(minutes=5))
+
+    assert store.requeue_failed(["k1", "k4", "nope"]) == ["k1"]  # k4 is not failed
+    (again,) = store.outbox(keys=["k1"])
+    assert (again.state, again.attempts, again.last_error) == ("pending", 0, None)
+    assert again.updated_at == clock.now()
+    assert store.requeue_failed() == ["k3", "k2"]  # every failed one, oldest decision first
+    assert store.outbox(states=["failed"]) == [] and store.requeue_failed() == []
+    assert store.outbox(keys=["k4"])[0].state == "applied"

@@ -136,8 +136,12 @@ def test_a_ticket_twice_on_one_page_ends_as_if_saved_in_order(backend: Backend) 
     deleted = ticket(1, status="deleted", subject="", generated_timestamp=30)
     store.save_export_page([first, second], needs_audits=(), cursor_key=CURSOR, cursor="c1")
     assert store.get_ticket(1) == second
+    later = int(T0.timestamp()) + 5  # a page is in stream order: the later row is newer
     store.save_export_page(
-        [ticket(2, subject="kept"), ticket(2, status="deleted", subject="", generated_timestamp=5)],
+        [
+            ticket(2, subject="kept"),
+            ticket(2, status="deleted", subject="", generated_timestamp=later),
+        ],
         needs_audits=(),
         cursor_key=CURSOR,
         cursor="c2",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from adapters.store import SqlStore, open_store, schema_status, store_engine
 from adapters.store import schema as tables
 from sync.clock import FixedClock
-from sync.errors import StoreError
+from sync.errors import StoreError, StoreUnreachable
 from tests.store.builders import ticket
 
 # A port nothing listens on: connecting is refused at once.
@@ -36,7 +36,7 @@ def test_a_database_lost_after_opening_fails_each_call_with_store_error(
     store = SqlStore(store_engine(UNREACHABLE), clock=clock)
     with pytest.raises(StoreError, match=r"\*\*\*@127.0.0.1:9/mirror: read_state failed"):
         store.read_state("cursor")
-    with pytest.raises(StoreError, match="schema version"):
+    with pytest.raises(StoreUnreachable, match="connecting failed"):
         schema_status(UNREACHABLE)
 
 

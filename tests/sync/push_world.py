@@ -8,16 +8,17 @@ would, and the tests push it and look at the state left behind.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rules.config import RulesConfig
 from sync.clock import FixedClock
 from sync.config import GroupRef, Settings, SyncSettings
-from sync.decide import DecideReport, decide
-from sync.outcomes import PushReport
-from sync.pull import PullReport, pull
-from sync.push import push
+from sync.decide.step import DecideReport, decide
+from sync.pull.step import PullReport, pull
+from sync.push.outcomes import PushReport
+from sync.push.step import push
 from sync.records import (
     Directory,
     GroupRecord,
@@ -72,7 +73,9 @@ def settings(rules: RulesConfig | None = None) -> Settings:
         system_field=None,
         sync=SyncSettings(),
         zendesk=None,
-        rules=rules or RulesConfig(),
+        # The world's worker has been live all along: no go-live instant, every change
+        # counts (tests/sync/test_go_live.py covers a first run).
+        rules=dataclasses.replace(rules or RulesConfig(), go_live_at_first_pull=False),
     )
 
 

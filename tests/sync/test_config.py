@@ -175,10 +175,90 @@ def test_the_rules_section_is_checked_at_start_up_with_the_other_problems() -> N
     assert any(p.startswith("zdsync.yaml: rules.submit_as_open.colour") for p in problems)
 
 
+def test_partner_notes_name_the_partners_of_the_partners_section() -> None:
+    text = GOOD + (
+        "rules:\n  partner_notes:\n"
+        "    Fibrenet: {hand_back: {note: x}}\n"
+        "    Acme Networks: {time_entry_note: {note: '{gebruiker} schreef tijd'}}\n"
+    )
+    assert problems_of(text) == [
+        "zdsync.yaml: rules.partner_notes.Fibrenet: unknown partner; known partners: "
+        "Acme Networks, Fibernet Partners",
+        "zdsync.yaml: rules.partner_notes.Acme Networks.time_entry_note.note: unknown "
+        "placeholder {gebruiker}; available: {audit}, {duration}, {minutes}, {partner}, {seconds}, "
+        "{tag}, {time}, {user}",
+    ]
+
+
 def test_rules_get_the_account_ids_at_run_time() -> None:
     settings = load(GOOD + "rules:\n  hand_back: {after: 90m}\n")
-    rules = settings.rules_for(worker_id=1, total_time=360002, last_update_time=360003)
+    rules = settings.rules_for(worker_id=1, total_time=360002)
     assert rules.hand_back.after.total_seconds() == 90 * 60
     assert rules.account.worker_id == 1
     assert rules.account.partner_group_ids == {200, 300}
     assert rules.account.total_time_field == "360002"
+
+
+def test_the_workers_sections_and_the_rules_section_word_problems_alike() -> None:
+    text = GOOD.replace("{name: Acme Networks, group_id: 200}", "{name: Acme, group_id: 200, x: 1}")
+    text += "rules:\n  hand_back: {y: 1, tracked_scope: month}\n"
+    problems = problems_of(text, {**ENV, "ZDSYNC_LOG_LEVEL": "LOUD"})
+    assert sorted(problems) == [
+        "ZDSYNC_LOG_LEVEL: expected one of DEBUG, INFO, WARNING, ERROR, got 'LOUD'",
+        "zdsync.yaml: partners[0].x: unknown key; known keys: group_id, name",
+        "zdsync.yaml: rules.hand_back.tracked_scope: expected one of episode, ticket, got 'month'",
+        "zdsync.yaml: rules.hand_back.y: unknown key; known keys: after, business_hours, "
+        "enabled, no_agent, note, tracked_limit, tracked_scope",
+    ]
+
+
+def test_an_impossible_date_is_a_problem_with_its_key_path_not_a_crash() -> None:
+    text = GOOD.replace("backfill_since: 2025-01-01", "backfill_since: 2025-02-30")
+    text += "rules:\n  hand_back:\n    business_hours: {holidays: [2025-12-25, 2025-13-01]}\n"
+    assert problems_of(text) == [
+        "zdsync.yaml: sync.backfill_since: expected an ISO-8601 date or time, got '2025-02-30'",
+        "zdsync.yaml: rules.hand_back.business_hours.holidays[1]: expected a date, "
+        "got '2025-13-01'",
+    ]
+
+
+def test_yaml_dates_and_times_and_iso_texts_are_all_read_as_instants() -> None:
+    for written, expected in [
+        ("2025-01-01", datetime(2025, 1, 1, tzinfo=UTC)),
+        ("2025-01-01 10:30:00", datetime(2025, 1, 1, 10, 30, tzinfo=UTC)),
+        ("2025-01-01T10:30:00+02:00", datetime(2025, 1, 1, 8, 30, tzinfo=UTC)),
+        ("'2025-01-01T10:30'", datetime(2025, 1, 1, 10, 30, tzinfo=UTC)),
+    ]:
+        text = GOOD.replace("backfill_since: 2025-01-01", f"backfill_since: {written}")
+        assert load(text).sync.backfill_since == expected, written
+
+
+def test_every_sync_parameter_is_read_and_checked() -> None:
+    given = (
+        "  export_requests_per_minute: 30\n  request_timeout_seconds: 2.5\n"
+        "  max_attempts: 3\n  interval_seconds: 15\n  audit_concurrency: 8\n"
+    )
+    sync = load(GOOD + given).sync
+    assert (sync.export_requests_per_minute, sync.request_timeout_seconds) == (30, 2.5)
+    assert (sync.max_attempts, sync.interval_seconds, sync.audit_concurrency) == (3, 15.0, 8)
+    wrong = (
+        "  export_requests_per_minute: 0\n  request_timeout_seconds: -1\n"
+        "  max_attempts: true\n  interval_seconds: soon\n  audit_concurrency: 1.5\n"
+    )
+    assert problems_of(GOOD + wrong) == [
+        "zdsync.yaml: sync.export_requests_per_minute: expected a positive whole number, got 0",
+        "zdsync.yaml: sync.request_timeout_seconds: expected a number of seconds > 0, got -1",
+        "zdsync.yaml: sync.max_attempts: expected a positive whole number, got True",
+        "zdsync.yaml: sync.interval_seconds: expected a number of seconds > 0, got 'soon'",
+        "zdsync.yaml: sync.audit_concurrency: expected a positive whole number, got 1.5",
+    ]
+
+
+def test_a_key_given_twice_is_a_problem_not_a_silent_override() -> None:
+    # YAML lets the last one win: the second sync: would drop backfill_since unseen.
+    text = GOOD + "sync:\n  page_size: 100\nfields: {system: System, system: Platform}\n"
+    assert problems_of(text) == [
+        "zdsync.yaml:13: 'sync' is given twice here (the last would win)",
+        "zdsync.yaml:15: 'fields' is given twice here (the last would win)",
+        "zdsync.yaml:15: 'system' is given twice here (the last would win)",
+    ]

@@ -18,8 +18,8 @@ import pytest
 from rules.config import HandBackConfig, RulesConfig
 from sync.clock import FixedClock
 from sync.config import GroupRef, Settings, SyncSettings
-from sync.decide import CONTEXT_KEY, NotMirrored, NotPulledYet, decide, explain
-from sync.pull import WORKER_ID_KEY
+from sync.decide.step import CONTEXT_KEY, NotMirrored, NotPulledYet, decide, explain
+from sync.pull.directory import WORKER_ID_KEY
 from sync.records import (
     AuditBatch,
     AuditRecord,

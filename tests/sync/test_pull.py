@@ -10,8 +10,10 @@ import pytest
 
 from sync.clock import FixedClock
 from sync.config import GroupRef, Settings, SyncSettings
-from sync.errors import TicketNotFound, ZendeskRejected, ZendeskUnavailable
-from sync.pull import CURSOR_KEY, WORKER_ID_KEY, fetch_in_order, pull
+from sync.errors import TicketNotFound, ZendeskAccessDenied, ZendeskRejected, ZendeskUnavailable
+from sync.pull.directory import WORKER_ID_KEY
+from sync.pull.fetching import fetch_in_order
+from sync.pull.step import CURSOR_KEY, FIRST_PULL_KEY, pull
 from sync.records import GroupRecord, TicketQuery
 from tests.fakes.store import FakeStore
 from tests.fakes.zendesk import EPOCH, ME, FakeZendesk, make_audit, make_ticket
@@ -161,10 +163,10 @@ def test_an_outage_stops_the_audit_step_after_three_failures_in_a_row(
 def test_a_refused_audit_fetch_is_reported_and_the_others_go_on(
     zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
 ) -> None:
-    zendesk.fail_next["audits"] = [ZendeskRejected("forbidden", status=403)]
+    zendesk.fail_next["audits"] = [ZendeskRejected("400 bad request", status=400)]
     report = pull(zendesk, store, SETTINGS, clock)
     assert report.audits_fetched == 2 and report.audits_pending == 1
-    assert any("forbidden" in e for e in report.errors)
+    assert any("400 bad request" in e for e in report.errors)
 
 
 def test_the_directory_is_refreshed_hourly_and_a_failure_keeps_the_old_one(
@@ -218,10 +220,32 @@ def test_fetch_in_order_keeps_the_order_and_stops_early() -> None:
 def test_refused_credentials_stop_the_pull_at_once(
     zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
 ) -> None:
-    zendesk.fail_next["whoami"] = [ZendeskRejected("401 refused", status=401)]
-    with pytest.raises(ZendeskRejected):
+    zendesk.fail_next["whoami"] = [ZendeskAccessDenied("401 refused", status=401)]
+    with pytest.raises(ZendeskAccessDenied):
         pull(zendesk, store, SETTINGS, clock)
     assert zendesk.calls["export"] == 0
+
+
+@pytest.mark.parametrize("step", ["export", "audits"])
+@pytest.mark.parametrize("status", [401, 403])
+def test_access_refused_later_in_the_pull_stops_it_too(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock, step: str, status: int
+) -> None:
+    """A token revoked while the directory is fresh: the export or the audits meet it, and
+    the pull stops with that one error rather than logging one per ticket."""
+    pull(zendesk, store, SETTINGS, clock)
+    before = zendesk.calls["audits"]
+    for ticket_id in range(10, 40):
+        zendesk.put(make_ticket(ticket_id, group_id=ACME, minute=30 + ticket_id))
+    refusal = ZendeskAccessDenied(f"{status} refused", status=status)
+    zendesk.fail_next[step] = [refusal] * 30
+
+    with pytest.raises(ZendeskAccessDenied, match=f"{status} refused"):
+        pull(zendesk, store, SETTINGS, clock)
+
+    # The refusal ends the pull: not one audit fetch (and one error) per flagged ticket.
+    asked = zendesk.calls["audits"] - before
+    assert asked == 0 if step == "export" else asked <= 1 + 2 * SETTINGS.sync.audit_concurrency
 
 
 def test_requesters_and_comment_authors_are_looked_up_once(
@@ -236,3 +260,25 @@ def test_requesters_and_comment_authors_are_looked_up_once(
     zendesk.touch(1, minute=31)
     pull(zendesk, store, SETTINGS, clock)
     assert zendesk.calls["users"] == 1  # known now: no second lookup
+
+
+def test_the_first_pull_of_an_empty_mirror_records_when_it_began_once(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    began = clock.now()
+    zendesk.fail_next["export"] = [ZendeskUnavailable("boom")]
+    pull(zendesk, store, SETTINGS, clock)  # interrupted before anything was stored
+    assert store.read_state(FIRST_PULL_KEY) == began.isoformat()
+    clock.advance(timedelta(hours=1))
+    pull(zendesk, store, SETTINGS, clock)  # resumes: still the first pull's instant
+    clock.advance(timedelta(hours=1))
+    pull(zendesk, store, SETTINGS, clock)
+    assert store.read_state(FIRST_PULL_KEY) == began.isoformat()
+
+
+def test_a_mirror_pulled_before_the_first_pull_was_recorded_gets_no_instant(
+    zendesk: FakeZendesk, store: FakeStore, clock: FixedClock
+) -> None:
+    store.write_state(CURSOR_KEY, "1:1")  # an older version's mirror: a cursor, no instant
+    pull(zendesk, store, SETTINGS, clock)
+    assert store.read_state(FIRST_PULL_KEY) is None

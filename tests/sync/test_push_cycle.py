@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sync.cycle import run_cycle
-from sync.errors import ZendeskUnavailable
+from sync.errors import ZendeskRejected, ZendeskUnavailable
+from sync.push.step import MAX_ATTEMPTS
 from tests.sync.push_world import ALICE, ISPNEXT, World
 
 
@@ -36,7 +37,36 @@ def test_a_dry_run_cycle_plans_what_it_would_decide_and_writes_nothing() -> None
     assert sorted(key.split(":")[0] for key in planned.keys) == ["hand_back", "submit_as_open"]
 
 
-def test_a_cycle_with_a_failed_entry_reports_failure() -> None:
+def test_a_cycle_with_a_failed_entry_reports_failure_until_the_entry_is_applied() -> None:
+    world = World()
+    world.handed(7)
+    world.later(hours=3)
+    world.writer.fail_next["update"] = [ZendeskRejected("422 invalid", status=422, body="x")]
+
+    report = run_cycle(world.writer, world.store, world.settings, world.clock)
+
+    assert report.failed and report.push.failed == 1 and report.failed_entries == 1
+    assert report.summary().startswith("cycle failed")
+    again = run_cycle(world.writer, world.store, world.settings, world.clock)
+    assert not again.failed and again.failed_entries == 0
+
+
+def test_an_entry_failed_for_good_fails_every_cycle_that_does_not_touch_it() -> None:
+    world = World()
+    world.handed(7)
+    world.later(hours=3)
+    world.writer.fail_next["update"] = [ZendeskRejected("422", status=422, body="x")] * 9
+    for _ in range(MAX_ATTEMPTS):
+        run_cycle(world.writer, world.store, world.settings, world.clock)
+    calls = world.writer.calls["update"]
+
+    report = run_cycle(world.writer, world.store, world.settings, world.clock)
+
+    assert world.writer.calls["update"] == calls  # no attempts left: not sent again
+    assert report.push.failed == 0 and report.failed_entries == 1 and report.failed
+
+
+def test_a_cycle_whose_push_met_an_outage_reports_failure() -> None:
     world = World()
     world.handed(7)
     world.later(hours=3)
@@ -44,8 +74,8 @@ def test_a_cycle_with_a_failed_entry_reports_failure() -> None:
 
     report = run_cycle(world.writer, world.store, world.settings, world.clock)
 
-    assert report.failed and report.push.failed == 1
-    assert "with failures" in report.summary()
+    assert report.failed and report.push.stopped and report.failed_entries == 0
+    assert report.summary().startswith("cycle failed")
 
 
 def test_a_cycle_before_any_directory_says_so_and_fails() -> None:

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from sync.clock import FixedClock
-from sync.merge import (
+from sync.errors import ZendeskUnavailable
+from sync.push.breaker import Breaker
+from sync.push.merge import (
     NOT_CREATED_YET,
     applied_refs,
     entry_ref,
@@ -19,10 +21,10 @@ from sync.merge import (
     precedence,
     refs_in,
 )
-from sync.outcomes import PushReport
-from sync.recheck import Settlement
+from sync.push.outcomes import PushReport
+from sync.push.recheck import Settlement
+from sync.push.sending import BULK_MIN, Sender
 from sync.records import AuditRecord, EventRecord, OutboxEntry, TicketRecord
-from sync.sending import BULK_MIN, Sender
 from tests.fakes.store import FakeStore
 from tests.fakes.writer import FakeWriter
 from tests.fakes.zendesk import FakeZendesk
@@ -187,7 +189,8 @@ def test_an_identical_note_less_additive_change_on_many_tickets_goes_through_upd
     settled: list[Settlement] = []
     report = PushReport(now=T0, dry_run=False)
     sender = Sender(store=FakeStore(clock=clock), zendesk=writer, system_field_id=None,
-                    report=report, settle=settled.append, again=lambda *a: None)  # fmt: skip
+                    report=report, settle=settled.append, again=lambda *a: None,
+                    breaker=Breaker(report))  # fmt: skip
     sendable = [(zendesk.tickets[i], [tagged(i)]) for i in range(1, count + 1)]
     sendable.append((ticket(99), [SUBMIT]))
 
@@ -208,9 +211,31 @@ def test_an_identical_note_less_additive_change_on_many_tickets_goes_through_upd
 def test_fewer_tickets_than_the_threshold_are_updated_one_by_one() -> None:
     clock = FixedClock(T0)
     writer = FakeWriter(FakeZendesk(), clock=clock)
+    report = PushReport(now=T0, dry_run=False)
     sender = Sender(store=FakeStore(clock=clock), zendesk=writer, system_field_id=None,
-                    report=PushReport(now=T0, dry_run=False), settle=lambda s: None,
-                    again=lambda *a: None)  # fmt: skip
+                    report=report, settle=lambda s: None, again=lambda *a: None,
+                    breaker=Breaker(report))  # fmt: skip
     sendable = [(ticket(i), [tagged(i)]) for i in range(1, BULK_MIN)]
     singles, bulk = sender.split_bulk(sendable, worker=1)
     assert (len(singles), bulk) == (BULK_MIN - 1, [])
+
+
+def test_update_many_meeting_an_outage_stops_the_push_and_settles_nothing() -> None:
+    clock = FixedClock(T0)
+    zendesk = FakeZendesk()
+    writer = FakeWriter(zendesk, clock=clock)
+    for ticket_id in range(1, BULK_MIN + 1):
+        writer.add_ticket(ticket_id, by=11, group_id=201)
+    writer.fail_next["update_many"] = [ZendeskUnavailable("503 after every retry")]
+    settled: list[Settlement] = []
+    report = PushReport(now=T0, dry_run=False)
+    sender = Sender(store=FakeStore(clock=clock), zendesk=writer, system_field_id=None,
+                    report=report, settle=settled.append, again=lambda *a: None,
+                    breaker=Breaker(report))  # fmt: skip
+    sendable = [(zendesk.tickets[i], [tagged(i)]) for i in range(1, BULK_MIN + 1)]
+    _, bulk = sender.split_bulk(sendable, worker=1)
+
+    sender.send_bulk(bulk)
+
+    assert report.stopped and "503 after every retry" in (report.stopped_by or "")
+    assert settled == []  # every entry stays as it was: the outage is not theirs

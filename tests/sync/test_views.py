@@ -11,6 +11,7 @@ import pytest
 
 from rules.config import Account, Group
 from rules.model import Comment, FieldChange, UserKind
+from sync.decide.views import build_views, custom_field_values, rules_directory, ticket_view
 from sync.records import (
     AuditRecord,
     CustomStatusRecord,
@@ -21,7 +22,6 @@ from sync.records import (
     TicketRecord,
     UserRecord,
 )
-from sync.views import build_views, custom_field_values, rules_directory, ticket_view
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 WORKER, ISPNEXT, ACME = 1, 100, 201
@@ -248,7 +248,7 @@ def test_a_record_that_cannot_be_viewed_is_logged_with_its_id_and_skipped(
         TicketBundle(ticket(3, custom_fields="oops"), ()),
         TicketBundle(ticket(4), ()),
     ]
-    with caplog.at_level(logging.WARNING, logger="sync.views"):
+    with caplog.at_level(logging.WARNING, logger="sync.decide.views"):
         views, skipped = build_views(bundles, rules_directory(DIRECTORY, ACCOUNT))
     assert [v.id for v in views] == [1, 4]
     assert skipped == [2, 3]

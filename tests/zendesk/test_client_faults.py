@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.emulator import FaultKind, FaultRule, RateLimits
+from emulator import FaultKind, FaultRule, RateLimits
 from sync.errors import ZendeskRateLimited, ZendeskRejected, ZendeskUnavailable
 from tests.contract.worlds import TICKETS, EmulatorWorld, emulator_world
 
@@ -44,7 +44,29 @@ def test_a_ticket_missing_fields_is_skipped_by_id_and_the_rest_kept(
     )
     assert sorted(t.id for p in pages for t in p.tickets) == [i for i in ALL_IDS if i != 3]
     assert sum(p.skipped for p in pages) == 1
-    assert "ticket 3: updated_at is None" in caplog.text
+    assert "ticket 3: missing 'updated_at'" in caplog.text
+    (skipped,) = [r for r in caplog.records if "skipping exported" in r.getMessage()]
+    assert (skipped.step, skipped.ticket_id, skipped.error) == ("pull", 3, "BadRecord")  # type: ignore[attr-defined]
+    # Named with its reason, so the pull can remember it and read it again on its own.
+    unreadable = [record for page in pages for record in page.unreadable]
+    assert [(r.ticket_id, r.reason) for r in unreadable] == [(3, "missing 'updated_at'")]
+
+
+def test_a_ticket_without_its_id_is_logged_with_what_is_known_and_counted(
+    world: EmulatorWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    fault(world, FaultKind.MISSING_FIELDS, path=EXPORT, ticket=3, fields=("id",))
+    pages = list(
+        world.reader.export_tickets(
+            cursor=None, start_time=world.start_time(), system_field_id=None
+        )
+    )
+    assert sorted(t.id for p in pages for t in p.tickets) == [i for i in ALL_IDS if i != 3]
+    assert sum(p.skipped for p in pages) == 1
+    assert [r for p in pages for r in p.unreadable] == []
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(logged) == 1 and "cannot be read again" in logged[0]
+    assert "/tickets/3.json" in logged[0]  # its url still says which ticket it was
 
 
 def test_an_unknown_status_is_skipped_by_id(

@@ -11,7 +11,11 @@ from adapters.zendesk.parse import (
     BadRecord,
     parse_audit,
     parse_custom_status,
+    parse_event,
+    parse_job_status,
+    parse_membership,
     parse_ticket,
+    parse_ticket_field,
     parse_user,
 )
 
@@ -45,17 +49,72 @@ def test_a_ticket_parses_into_typed_fields_keeping_the_raw_json() -> None:
     assert record.raw is raw
 
 
+def test_a_ticket_without_generated_timestamp_is_read() -> None:
+    """Only the export sends it; show, show_many, update and create answers have none."""
+    raw = {k: v for k, v in ticket().items() if k != "generated_timestamp"}
+    record = parse_ticket(raw, system_field_id=None)
+    assert (record.id, record.generated_timestamp) == (41, None)
+    assert parse_ticket(ticket(), system_field_id=None).generated_timestamp == 1763721000
+
+
+def test_a_missing_key_is_named_as_missing() -> None:
+    """Not "unknown status None" (issue 8, defect 6)."""
+    raw = {k: v for k, v in ticket().items() if k != "status"}
+    with pytest.raises(BadRecord) as caught:
+        parse_ticket(raw, system_field_id=None)
+    assert str(caught.value) == "ticket 41: missing 'status'"
+    assert caught.value.reason == "missing 'status'"
+    with pytest.raises(BadRecord) as caught:
+        parse_ticket(ticket(status=None), system_field_id=None)
+    assert str(caught.value) == "ticket 41: 'status' is null"
+
+
+def without(raw: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in raw.items() if k != key}
+
+
+@pytest.mark.parametrize(
+    ("read", "message"),
+    [
+        (lambda: parse_ticket(without(ticket(), "updated_at"), None),
+         "ticket 41: missing 'updated_at'"),
+        (lambda: parse_ticket(without(ticket(), "id"), None), "ticket (no id): missing 'id'"),
+        (lambda: parse_audit(without(audit([]), "events"), 41),
+         "audit 900: missing 'events'"),
+        (lambda: parse_audit(without(audit([]), "created_at"), 41),
+         "audit 900: missing 'created_at'"),
+        (lambda: parse_event({"id": 3, "value": "x"}, 900, 41, 0),
+         "event 3: missing 'type' (audit 900)"),
+        (lambda: parse_membership({"id": 8, "user_id": 5}),
+         "group membership 8: missing 'group_id'"),
+        (lambda: parse_membership({"id": 8, "user_id": "five", "group_id": 2}),
+         "group membership 8: 'user_id' is 'five', expected an integer"),
+        (lambda: parse_custom_status({"id": 4, "agent_label": "Waiting"}),
+         "custom status 4: missing 'status_category'"),
+        (lambda: parse_ticket_field({"id": 6, "type": "integer", "title": None}),
+         "ticket field 6: 'title' is null"),
+        (lambda: parse_job_status({"id": "V3-1"}), "job status V3-1: missing 'status'"),
+        (lambda: parse_job_status({"status": "queued"}), "job status (no id): missing 'id'"),
+    ],
+)  # fmt: skip
+def test_every_parser_names_the_missing_key(read: Any, message: str) -> None:
+    with pytest.raises(BadRecord) as caught:
+        read()
+    assert str(caught.value) == message
+
+
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"id": None}, "missing or non-integer id"),
+        ({"id": None}, "'id' is null"),
+        ({"id": "41"}, "'id' is '41', expected an integer"),
         ({"status": "archived"}, "unknown status 'archived'"),
-        ({"updated_at": None}, "updated_at is None"),
+        ({"updated_at": None}, "'updated_at' is null"),
         ({"created_at": "yesterday"}, "not an ISO-8601 time"),
         ({"created_at": "2026-11-20T09:00:00"}, "has no time zone"),
         ({"generated_timestamp": "soon"}, "generated_timestamp"),
         ({"tags": "voip"}, "tags"),
-        ({"group_id": "abc"}, "invalid literal"),
+        ({"group_id": "abc"}, "'group_id' is 'abc', expected an id"),
     ],
 )
 def test_malformed_tickets_are_refused_with_their_id(
@@ -64,8 +123,7 @@ def test_malformed_tickets_are_refused_with_their_id(
     with pytest.raises(BadRecord) as caught:
         parse_ticket(ticket(**overrides), system_field_id=None)
     assert reason in str(caught.value)
-    if overrides.get("id", 41) is not None:
-        assert caught.value.record_id == 41
+    assert caught.value.record_id == overrides.get("id", 41)
 
 
 def test_a_ticket_that_is_not_an_object_is_refused() -> None:
@@ -119,6 +177,17 @@ def test_users_know_light_agents() -> None:
     assert light.is_light_agent and not full.is_light_agent
     with pytest.raises(BadRecord, match="unknown role"):
         parse_user({"id": 7, "name": "X", "role": "overlord"})
+
+
+@pytest.mark.parametrize(
+    ("role_type", "role"),
+    [(None, "end-user"), (0, "agent"), (1, "agent"), (3, "agent"), (4, "admin"), (5, "admin")],
+)
+def test_a_user_without_a_role_is_what_its_role_type_says(role_type: int | None, role: str) -> None:
+    # An agent answered without its role must not be stored as an end user (the store
+    # then keeps it among the agents, and a light agent stays one).
+    user = parse_user({"id": 8, "name": "Ann", "role_type": role_type})
+    assert (user.role, user.role_type) == (role, role_type)
 
 
 def test_custom_statuses_need_a_known_category() -> None:
