@@ -6,7 +6,7 @@ due scripted activity and jobs run first; a fault rule may fire (``status``, ``r
 ``slow`` and ``hang`` act before anything is applied); then authentication (401), routing
 (404), rate limits (429), the endpoint itself; then faults that spoil the answer or withhold it
 after the change was applied. Every API request is logged with the status sent (0 when
-none was).
+none was), before the answer leaves, so a client that has its answer finds it logged.
 """
 
 from __future__ import annotations
@@ -51,6 +51,33 @@ class LoggedRequest(NamedTuple):
     status: int
 
 
+class LogEntry:
+    """One API request's line in the request log, written the moment its answer (or the
+    dropped connection) leaves: a client that has seen the answer finds the request
+    logged, with no race against the thread that served it."""
+
+    def __init__(self, application: Application, request: LoggedRequest) -> None:
+        self._application = application
+        self._request = request
+        self._index: int | None = None
+
+    def sent(self, status: int) -> None:
+        """Logs the request with ``status``, once; later calls change nothing."""
+        with self._application.log_lock:
+            if self._index is None:
+                self._index = len(self._application.request_log)
+                self._application.request_log.append(self._request._replace(status=status))
+
+    def withdrawn(self) -> None:
+        """The client went away mid-answer: status 0, as for no answer at all."""
+        with self._application.log_lock:
+            if self._index is None:
+                self._index = len(self._application.request_log)
+                self._application.request_log.append(self._request)
+            else:
+                self._application.request_log[self._index] = self._request
+
+
 class Application:
     """Everything a request needs, shared by the server threads."""
 
@@ -80,36 +107,36 @@ class Application:
         url = urlsplit(handler.path)
         query = parse_qs(url.query, keep_blank_values=True)
         body = _read_body(handler)
+        handler.entry = None
         if url.path.startswith(CONTROL_PREFIX):
             _write(handler, self.control(handler.command, url.path, query, body))
             return
+        logged = LoggedRequest(handler.command, url.path, url.query, 0)
+        entry = handler.entry = LogEntry(self, logged)
         path = url.path[:-5] if url.path.endswith(".json") else url.path
         headers = {k.lower(): v for k, v in handler.headers.items()}
         request = Request(handler.command, path, query, headers, body, self.base_url)
         try:
-            status = self._serve_api(handler, request)
+            self._serve_api(handler, request)
         except (ConnectionError, TimeoutError):
-            status = 0  # the client went away mid-answer
+            entry.withdrawn()  # the client went away mid-answer
         except Exception:
             # An emulator bug must look like a server error to the client, not hang it.
             log.exception("emulator: %s %s failed", handler.command, url.path)
             _write(handler, Response.of(500, FAULT_BODIES[500]))
-            status = 500
-        with self.log_lock:
-            self.request_log.append(LoggedRequest(handler.command, url.path, url.query, status))
+        entry.sent(0)  # a no-op when an answer (or its absence) was already logged
 
-    def _serve_api(self, handler: Handler, request: Request) -> int:
+    def _serve_api(self, handler: Handler, request: Request) -> None:
         self.before_each()
         fault = self.faults.pick(request.method, request.path)
-        if fault is not None and fault.kind in BEFORE_HANDLING:
-            answered = self._fault_before(handler, fault)
-            if answered is not None:
-                return answered
+        before = fault is not None and fault.kind in BEFORE_HANDLING
+        if fault is not None and before and self._fault_before(handler, fault):
+            return
         response = self._answer(request)
-        if fault is not None and fault.kind not in BEFORE_HANDLING:
-            return self._fault_after(handler, fault, request, response)
+        if fault is not None and not before:
+            self._fault_after(handler, fault, request, response)
+            return
         _write(handler, response)
-        return response.status
 
     def _answer(self, request: Request) -> Response:
         try:
@@ -140,39 +167,39 @@ class Application:
         with self.log_lock:
             self.endpoint_counts[name] += 1
 
-    def _fault_before(self, handler: Handler, fault: FaultRule) -> int | None:
+    def _fault_before(self, handler: Handler, fault: FaultRule) -> bool:
+        """Acts out a fault that strikes before handling; True when it ended the request."""
         if fault.kind is FaultKind.RESET:
             _reset(handler)
-            return 0
+            return True
         if fault.kind is FaultKind.SLOW:
             self.stopping.wait(fault.delay)
-            return None
+            return False
         if fault.kind is FaultKind.HANG:
             # No answer ever: the client's timeout is what ends its wait.
             self.stopping.wait(fault.delay or None)
             _reset(handler)
-            return 0
+            return True
         _write(handler, _fault_response(fault))
-        return fault.status
+        return True
 
     def _fault_after(
         self, handler: Handler, fault: FaultRule, request: Request, response: Response
-    ) -> int:
+    ) -> None:
         if fault.kind is FaultKind.TIMEOUT_AFTER_APPLY:
             self.stopping.wait(fault.delay)
             _reset(handler)
-            return 0
+            return
         if fault.kind is FaultKind.NON_JSON:
             response = Response(
                 200, NON_JSON_PAGE, dict(response.headers), "text/html; charset=utf-8"
             )
         elif fault.kind is FaultKind.TRUNCATED:
             _write(handler, response, truncate=True)
-            return response.status
+            return
         elif 200 <= response.status < 300:
             response.body = orjson.dumps(self._spoil(fault, request, orjson.loads(response.body)))
         _write(handler, response)
-        return response.status
 
     def _spoil(self, fault: FaultRule, request: Request, body: dict[str, Any]) -> dict[str, Any]:
         if fault.kind is FaultKind.REPEAT_CURSOR:
@@ -216,6 +243,8 @@ def _read_body(handler: Handler) -> bytes:
 
 
 def _write(handler: Handler, response: Response, *, truncate: bool = False) -> None:
+    if handler.entry is not None:
+        handler.entry.sent(response.status)
     handler.send_response(response.status)
     handler.send_header("Content-Type", response.content_type)
     handler.send_header("Content-Length", str(len(response.body)))
@@ -229,6 +258,8 @@ def _write(handler: Handler, response: Response, *, truncate: bool = False) -> N
 
 def _reset(handler: Handler) -> None:
     """Drop the connection with a TCP RST (SO_LINGER 0), no answer."""
+    if handler.entry is not None:
+        handler.entry.sent(0)
     handler.close_connection = True
     try:
         handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -244,6 +275,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "zendesk-emulator"
     sys_version = ""
     server: EmulatorHTTPServer
+    #: The request being served, when it is an API request (control requests are not logged).
+    entry: LogEntry | None = None
     #: Idle keep-alive connections are closed after this many seconds.
     timeout = 120
 
