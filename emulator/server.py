@@ -61,21 +61,16 @@ class LogEntry:
         self._request = request
         self._index: int | None = None
 
-    def sent(self, status: int) -> None:
-        """Logs the request with ``status``, once; later calls change nothing."""
+    def sent(self, status: int, *, overrule: bool = False) -> None:
+        """Logs the request with ``status``, once. A later call changes the logged status
+        only with ``overrule`` (a client gone mid-answer got no answer: status 0)."""
         with self._application.log_lock:
+            request_log = self._application.request_log
             if self._index is None:
-                self._index = len(self._application.request_log)
-                self._application.request_log.append(self._request._replace(status=status))
-
-    def withdrawn(self) -> None:
-        """The client went away mid-answer: status 0, as for no answer at all."""
-        with self._application.log_lock:
-            if self._index is None:
-                self._index = len(self._application.request_log)
-                self._application.request_log.append(self._request)
-            else:
-                self._application.request_log[self._index] = self._request
+                self._index = len(request_log)
+                request_log.append(self._request._replace(status=status))
+            elif overrule:
+                request_log[self._index] = self._request._replace(status=status)
 
 
 class Application:
@@ -119,7 +114,7 @@ class Application:
         try:
             self._serve_api(handler, request)
         except (ConnectionError, TimeoutError):
-            entry.withdrawn()  # the client went away mid-answer
+            entry.sent(0, overrule=True)  # the client went away mid-answer
         except Exception:
             # An emulator bug must look like a server error to the client, not hang it.
             log.exception("emulator: %s %s failed", handler.command, url.path)
